@@ -1,0 +1,74 @@
+"""The cheap speak-gate: who even considers a new message, decided without any model call.
+
+Vectorised over the whole room with numpy, so a message costs microseconds at 10,000 personas.
+Real people mostly lurk: talkativeness is the base chance, a mention or a reply to you raises it,
+recent speaking (cooldown) and a lot of speaking (fatigue) lower it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from agents.persona import Persona
+
+
+@dataclass(frozen=True)
+class GateSettings:
+    human_boost: float = 0.35  # humans are who the room is for: their posts get more attention
+    mention_chance: float = 0.97
+    reply_to_me_chance: float = 0.9
+    cooldown_seconds: float = 30.0
+    cooldown_factor: float = 0.2
+    fatigue: float = 0.8  # each message a persona has posted multiplies its chance by this
+    max_exchange: int = 4  # cap on back-and-forth between the same two personas
+    notice_delay: tuple[float, float] = (0.3, 1.0)  # × reply_delay: when the persona looks
+    compose_seconds: tuple[float, float] = (1.5, 4.5)  # how long writing takes once it looks
+
+
+class SpeakGate:
+    def __init__(self, personas: Sequence[Persona], settings: GateSettings, seed: int) -> None:
+        self.settings = settings
+        self.rng = np.random.default_rng(seed)
+        n = len(personas)
+        self.talk = np.array([p.activity.talkativeness for p in personas], dtype=np.float64)
+        self.delay = np.array([p.activity.reply_delay for p in personas], dtype=np.float64)
+        self.last_spoke = np.full(n, -np.inf)
+        self.tiredness = np.ones(n)
+        self.busy = np.zeros(n, dtype=bool)  # already has a turn coming; one at a time
+
+    def candidates(self, now: float, *, author: int | None, human_author: bool,
+                   mentioned: Sequence[int] = (), replied_to: int | None = None,
+                   exchange_blocked: int | None = None) -> np.ndarray:
+        """Indices of personas that will consider this message, in persona order."""
+        s = self.settings
+        p = self.talk + s.human_boost if human_author else self.talk.copy()
+        p *= self.tiredness
+        p[(now - self.last_spoke) < s.cooldown_seconds] *= s.cooldown_factor
+        if replied_to is not None:
+            p[replied_to] = max(p[replied_to], s.reply_to_me_chance)
+        if exchange_blocked is not None:
+            p[exchange_blocked] = 0.0
+        for index in mentioned:
+            p[index] = s.mention_chance
+        p[self.busy] = 0.0
+        if author is not None:
+            p[author] = 0.0
+        chosen = np.flatnonzero(self.rng.random(p.shape[0]) < p)
+        self.busy[chosen] = True
+        return chosen
+
+    def timing(self, persona: int) -> tuple[float, float]:
+        """(seconds until the persona looks, seconds it then takes to act)."""
+        lo, hi = self.settings.notice_delay
+        clo, chi = self.settings.compose_seconds
+        return (float(self.delay[persona] * self.rng.uniform(lo, hi)), float(self.rng.uniform(clo, chi)))
+
+    def done(self, persona: int) -> None:
+        self.busy[persona] = False
+
+    def spoke(self, persona: int, now: float) -> None:
+        self.last_spoke[persona] = now
+        self.tiredness[persona] *= self.settings.fatigue

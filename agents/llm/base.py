@@ -1,0 +1,92 @@
+"""The one protocol every model backend implements, and the request/response shapes it uses.
+
+A request is split into a stable, cacheable prefix (the persona card: role, style, examples) and the
+changing conversation after it, so providers with prompt caching read the prefix from cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from agents.context import DecisionContext
+    from agents.persona import Persona
+
+
+class LLMError(Exception):
+    """A call that failed for good (after the backend's own retries); the persona skips its turn."""
+
+
+@dataclass(frozen=True)
+class ChatTurn:
+    role: Literal["user", "assistant"]
+    content: str
+
+
+@dataclass(frozen=True)
+class LLMRequest:
+    system_prefix: str
+    messages: tuple[ChatTurn, ...]
+    schema: dict[str, Any] | None = None
+    schema_name: str = "decision"
+    max_tokens: int = 300
+    temperature: float = 0.8
+    seed: int = 0
+    # Structured views of the same request for backends that are not language models (history,
+    # fake). They are derived from the rendered text's sources, so they stay out of the cache key.
+    persona: Persona | None = field(default=None, compare=False)
+    context: DecisionContext | None = field(default=None, compare=False)
+
+    def cache_key(self, model: str) -> str:
+        payload = json.dumps(
+            {
+                "model": model,
+                "system": self.system_prefix,
+                "messages": [(t.role, t.content) for t in self.messages],
+                "schema": self.schema,
+                "max_tokens": self.max_tokens,
+                "temperature": self.temperature,
+                "seed": self.seed,
+            },
+            sort_keys=True,
+            ensure_ascii=False,
+        )
+        return hashlib.sha256(payload.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class Usage:
+    input_tokens: int = 0
+    cached_input_tokens: int = 0
+    cache_creation_tokens: int = 0
+    output_tokens: int = 0
+
+
+@dataclass(frozen=True)
+class Completion:
+    text: str
+    model: str
+    usage: Usage = Usage()
+    cost_usd: float = 0.0
+    latency_ms: float = 0.0
+    data: dict[str, Any] | None = None  # structured output, when a schema was asked for and given
+    from_cache: bool = False
+
+
+@runtime_checkable
+class LLM(Protocol):
+    """A model backend.
+
+    `decides` says whether the backend can be trusted to choose reply / react / ignore through
+    structured output; when it is False, the rules choose and the backend only writes the text.
+    """
+
+    name: str
+    decides: bool
+
+    async def complete(self, request: LLMRequest) -> Completion: ...
+
+    async def aclose(self) -> None: ...

@@ -1,0 +1,76 @@
+"""A scripted fake model for tests and benchmarks: instant (or fixed-latency), free, deterministic."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from agents.llm.base import Completion, LLMError, LLMRequest, Usage
+
+Script = Callable[[LLMRequest], str | dict]
+
+
+def default_script(request: LLMRequest) -> dict:
+    """Reply, react or ignore by a hash of the request: varied, but the same for the same request."""
+    digest = int(hashlib.blake2b(request.messages[-1].content.encode(), digest_size=4,
+                                 key=(request.persona.id if request.persona else "").encode()[:64]
+                                 ).hexdigest(), 16)
+    trigger = request.context.trigger if request.context else None
+    roll = digest % 10
+    if roll < 3:
+        name = request.persona.first_name if request.persona else "I"
+        about = trigger.author_name if trigger else "that"
+        return {"action": "reply", "text": f"{name} here: my take on what {about} said ({digest % 997})."}
+    if roll < 6:
+        return {"action": "react", "emoji": ["👍", "🤔", "👀", "🔥"][digest % 4]}
+    return {"action": "ignore"}
+
+
+class FakeLLM:
+    def __init__(self, script: Script | list[str | dict] | None = None, *, latency: float = 0.0,
+                 decides: bool = True, name: str = "fake", price_per_token: float = 0.0) -> None:
+        self.name = name
+        self.decides = decides
+        self.latency = latency
+        self.price_per_token = price_per_token
+        self.requests: list[LLMRequest] = []
+        self._script = script if script is not None else default_script
+        self._position = 0
+
+    def _next(self, request: LLMRequest) -> str | dict:
+        if callable(self._script):
+            return self._script(request)
+        if not self._script:
+            raise LLMError("the fake model's script is empty")
+        answer = self._script[self._position % len(self._script)]
+        self._position += 1
+        return answer
+
+    async def complete(self, request: LLMRequest) -> Completion:
+        self.requests.append(request)
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        answer = self._next(request)
+        if isinstance(answer, Exception):
+            raise answer
+        text = answer if isinstance(answer, str) else json.dumps(answer, ensure_ascii=False)
+        usage = Usage(input_tokens=(len(request.system_prefix) + sum(len(t.content) for t in request.messages)) // 4,
+                      output_tokens=max(1, len(text) // 4))
+        cost = (usage.input_tokens + usage.output_tokens) * self.price_per_token
+        return Completion(text=text, model=self.name, usage=usage, cost_usd=cost)
+
+    async def aclose(self) -> None:
+        return None
+
+
+def load_script(path: str) -> list[str | dict]:
+    """`fake:FILE` — one JSON answer (an object, or a string of raw text) per line, used in turn."""
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+        return [json.loads(line) for line in lines if line.strip()]
+    except (OSError, json.JSONDecodeError) as exc:
+        raise LLMError(f"{path}: cannot read the fake model's script ({exc}) — fix: one JSON value "
+                       "per line") from None

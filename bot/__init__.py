@@ -1,0 +1,1 @@
+"""The townhall runtime: orchestrator, transcript, platforms, CLI."""

@@ -1,0 +1,268 @@
+"""The `townhall` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from dotenv import load_dotenv
+from rich.console import Console
+from rich.table import Table
+
+from agents.llm.pool import LLMPool
+from agents.llm.registry import SPEC_HELP, ModelSpecError
+from agents.packs import PackError, bundled_pack_names, load_pack, resolve_pack_path
+from bot.orchestrator import Budgets, RunSettings
+from bot.persona_card import render_card
+from bot.platforms.terminal import TerminalPlatform, TranscriptPrinter
+from bot.replay import replay_into
+from bot.session import SessionResult, run_session
+from bot.transcript import Transcript, resolve_db_path
+from bot.transcript.export import FORMATS, export
+from bot.transcript.queries import RunNotFound, RunSummary, list_runs, load_run
+
+app = typer.Typer(help="Rehearse how a room of persona agents responds before you say it for real.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+personas_app = typer.Typer(help="List, inspect and validate persona packs.", no_args_is_help=True)
+app.add_typer(personas_app, name="personas")
+
+console = Console(highlight=False)
+errors = Console(stderr=True, highlight=False)
+
+DbOption = Annotated[str | None, typer.Option("--db", help="SQLite file [env TOWNHALL_DB; default ./townhall.db]")]
+PackOption = Annotated[str, typer.Option("--pack", help="bundled pack name or a folder")]
+RunArg = Annotated[str, typer.Argument(help="run id, a unique prefix of one, or 'last'")]
+
+USER_ERRORS = (PackError, ModelSpecError, RunNotFound, ValueError, FileNotFoundError)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Errors a user can cause end in one clear line, never a traceback."""
+    try:
+        yield
+    except USER_ERRORS as exc:
+        errors.print(f"[red]error:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+def _read_text_or_file(value: str) -> str:
+    path = Path(value)
+    if len(value) < 4096 and "\n" not in value and path.suffix in {".md", ".txt"} and path.is_file():
+        return path.read_text(encoding="utf-8").strip()
+    return value
+
+
+def room_settings(seed: int, speed: float, concurrency: int, max_messages: int | None,
+                  max_llm_calls: int | None, max_tokens: int | None, max_cost: float | None,
+                  max_seconds: float | None, stop_when_quiet: bool = True) -> RunSettings:
+    return RunSettings(seed=seed, speed=speed, concurrency=concurrency, stop_when_quiet=stop_when_quiet,
+                       budgets=Budgets(max_messages, max_llm_calls, max_tokens, max_cost, max_seconds))
+
+
+def print_summary(result: SessionResult) -> None:
+    s: RunSummary = result.summary
+    table = Table(title=f"run {s.run_id} · {result.reason}", title_justify="left")
+    table.add_column("participant")
+    table.add_column("messages", justify="right")
+    table.add_column("reactions", justify="right")
+    for tally in s.per_participant.values():
+        table.add_row(tally.name, str(tally.messages), str(tally.reactions))
+    console.print(table)
+    console.print(
+        f"LLM calls {s.llm_calls} ({s.llm_errors} failed) · tokens in {s.input_tokens:,} "
+        f"(cached {s.cached_input_tokens:,}) out {s.output_tokens:,} · cost ${s.cost_usd:.4f} · "
+        f"wall {s.wall_seconds:.1f}s · run id [bold]{s.run_id}[/bold]")
+
+
+@app.callback()
+def main() -> None:
+    """Secrets and settings may come from a .env file in the working directory."""
+    load_dotenv(Path.cwd() / ".env", override=False)
+
+
+@app.command()
+def run(
+    pitch: Annotated[str, typer.Argument(help="what you say to the room (text, or a .md/.txt file)")],
+    pack: PackOption = "board",
+    model: Annotated[str, typer.Option(help=f"model for the room: {SPEC_HELP}")] = "history",
+    db: DbOption = None,
+    seed: Annotated[int, typer.Option(help="same seed + same model answers = same transcript")] = 0,
+    speed: Annotated[float, typer.Option(help="pace of simulated time; 0 = as fast as possible")] = 1.0,
+    concurrency: Annotated[int, typer.Option(help="model calls in flight at once")] = 8,
+    max_messages: Annotated[int | None, typer.Option(help="end after this many messages")] = None,
+    max_llm_calls: Annotated[int | None, typer.Option(help="stop starting model calls at this many")] = None,
+    max_tokens: Annotated[int | None, typer.Option(help="stop once this many tokens are used")] = None,
+    max_cost: Annotated[float | None, typer.Option(help="stop once this many dollars are spent")] = None,
+    max_seconds: Annotated[float | None, typer.Option(help="end after this much wall time")] = None,
+    name: Annotated[str, typer.Option("--as", help="your display name in the room")] = "You",
+) -> None:
+    """Seat a pack in a room, post your pitch, and watch it live in the terminal."""
+    with user_errors():
+        loaded = load_pack(pack)
+        llms = LLMPool(model)
+        settings = room_settings(seed, speed, concurrency, max_messages, max_llm_calls, max_tokens,
+                                 max_cost, max_seconds)
+        text = _read_text_or_file(pitch)
+    colors = {p.id: p.color for p in loaded.personas}
+    roles = {p.id: p.role for p in loaded.personas}
+    printer = TranscriptPrinter(console, colors, roles)
+    platform = TerminalPlatform(console, printer, human_name=name, interactive=sys.stdin.isatty())
+    console.rule(f"[bold]{loaded.room.name}[/bold] · {len(loaded.personas)} personas · {model}")
+    with user_errors():
+        result = asyncio.run(run_session(loaded, llms, resolve_db_path(db), settings, platform,
+                                         pitch=text, human_name=name))
+    print_summary(result)
+
+
+@app.command("runs")
+def runs_command(db: DbOption = None, limit: int = 30,
+                 as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List stored runs, newest first."""
+
+    async def fetch() -> list[dict]:
+        async with Transcript(resolve_db_path(db)) as t:
+            return await list_runs(t.conn, limit)
+
+    rows = asyncio.run(fetch())
+    if as_json:
+        console.print_json(json.dumps(rows, default=str))
+        return
+    table = Table()
+    for column in ("id", "started", "pack", "scenario", "model", "messages", "status", "title"):
+        table.add_column(column)
+    for r in rows:
+        started = datetime.fromtimestamp(r["started_at"]).strftime("%Y-%m-%d %H:%M")
+        title = (r["title"] or "")[:40]
+        table.add_row(r["id"], started, r["pack"], r["scenario"], r["model"], str(r["message_count"]),
+                      r["status"], title)
+    console.print(table)
+
+
+async def _load(db: str | None, ref: str):
+    async with Transcript(resolve_db_path(db)) as t:
+        return await load_run(t.conn, ref)
+
+
+def _printer_for(view) -> TranscriptPrinter:
+    colors = {p.id: p.color for p in view.participants.values() if p.color}
+    roles = {p.id: p.role for p in view.participants.values() if p.role}
+    return TranscriptPrinter(console, colors, roles)
+
+
+@app.command()
+def show(run_ref: RunArg = "last", db: DbOption = None) -> None:
+    """Print a stored run's transcript."""
+    with user_errors():
+        view = asyncio.run(_load(db, run_ref))
+    console.rule(f"run {view.run['id']} · {view.run['pack']} · {view.run['model']} · {view.run['status']}")
+    printer = _printer_for(view)
+    for event in view.events:
+        printer.render(event)
+
+
+@app.command()
+def replay(run_ref: RunArg = "last", db: DbOption = None,
+           speed: Annotated[float, typer.Option(help="× original pace; 0 = instant")] = 1.0) -> None:
+    """Replay a stored run into the terminal with its original timing, scaled."""
+    with user_errors():
+        view = asyncio.run(_load(db, run_ref))
+    printer = _printer_for(view)
+    console.rule(f"replay of {view.run['id']} at {speed:g}×")
+    try:
+        asyncio.run(replay_into(view.events, printer.render, speed))
+    except KeyboardInterrupt:
+        console.print("[dim]replay stopped[/dim]")
+
+
+@app.command("export")
+def export_command(
+    run_ref: RunArg = "last",
+    fmt: Annotated[str, typer.Option("--format", help=" | ".join(FORMATS))] = "md",
+    output: Annotated[Path | None, typer.Option("-o", "--output", help="file (default: stdout)")] = None,
+    db: DbOption = None,
+) -> None:
+    """Export a stored run as Markdown or JSON Lines."""
+    with user_errors():
+        text = export(asyncio.run(_load(db, run_ref)), fmt)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        errors.print(f"wrote {output}")
+
+
+@personas_app.command("list")
+def personas_list(pack: Annotated[str | None, typer.Option("--pack")] = None,
+                  as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List bundled packs, or the personas of one pack."""
+    with user_errors():
+        if pack is None:
+            packs = [load_pack(n) for n in bundled_pack_names()]
+            if as_json:
+                console.print_json(json.dumps([{"name": p.name, "room": p.room.name,
+                                                "personas": len(p.personas)} for p in packs]))
+                return
+            table = Table("pack", "room", "personas", "default scenario")
+            for p in packs:
+                table.add_row(p.name, p.room.name, str(len(p.personas)), p.room.default_scenario)
+            console.print(table)
+            return
+        loaded = load_pack(pack)
+    if as_json:
+        console.print_json(json.dumps([p.model_dump(mode="json") for p in loaded.personas]))
+        return
+    table = Table("id", "name", "role", "talk", "react", title=loaded.room.name)
+    for p in loaded.personas:
+        table.add_row(p.id, f"[{p.color}]{p.name}[/]", p.role, f"{p.activity.talkativeness:.2f}",
+                      f"{p.activity.reaction_propensity:.2f}")
+    console.print(table)
+
+
+@personas_app.command("show")
+def personas_show(persona_id: str, pack: PackOption = "board",
+                  as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Print one persona's card."""
+    with user_errors():
+        loaded = load_pack(pack)
+        try:
+            persona = loaded.persona(persona_id)
+        except KeyError:
+            raise ValueError(f"no persona '{persona_id}' in pack {loaded.name} — fix: use one of "
+                             + ", ".join(p.id for p in loaded.personas)) from None
+    if as_json:
+        console.print_json(persona.model_dump_json())
+        return
+    console.print(render_card(persona))
+
+
+@personas_app.command("check")
+def personas_check(pack: Annotated[list[str] | None, typer.Option("--pack", help="pack name or folder; repeatable")] = None,
+                   as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Validate packs (all bundled packs by default); exit 1 on the first problem in each."""
+    names = pack or bundled_pack_names()
+    results = []
+    for name in names:
+        try:
+            loaded = load_pack(name)
+            results.append({"pack": name, "ok": True, "personas": len(loaded.personas),
+                            "path": str(resolve_pack_path(name))})
+        except PackError as exc:
+            results.append({"pack": name, "ok": False, "error": str(exc)})
+    if as_json:
+        console.print_json(json.dumps(results))
+    else:
+        for r in results:
+            if r["ok"]:
+                console.print(f"[green]ok[/green]  {r['pack']}: {r['personas']} personas")
+            else:
+                errors.print(f"[red]bad[/red] {r['error']}")
+    if not all(r["ok"] for r in results):
+        raise typer.Exit(1)

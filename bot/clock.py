@@ -1,0 +1,89 @@
+"""Simulated time for a run, played back at a chosen speed (0 = as fast as possible).
+
+The orchestrator schedules in simulated seconds; this maps them onto the wall clock and lets a
+wait be cut short (a human posted, the run was paused or stopped).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+
+class SimClock:
+    def __init__(self, speed: float) -> None:
+        self.now = 0.0  # simulated seconds; only moves forward
+        self._speed = max(0.0, speed)
+        self._origin = time.monotonic()  # wall time at which simulated time 0 would have been
+        self._paused_at: float | None = None
+        self._interrupt = asyncio.Event()
+        self._running = asyncio.Event()
+        self._running.set()
+
+    @property
+    def speed(self) -> float:
+        return self._speed
+
+    @property
+    def paused(self) -> bool:
+        return self._paused_at is not None
+
+    def live_now(self) -> float:
+        """Simulated time now, for an event that arrives from outside (a human)."""
+        if self._speed == 0 or self.paused:
+            return self.now
+        return max(self.now, (time.monotonic() - self._origin) * self._speed)
+
+    def set_speed(self, speed: float) -> None:
+        current = self.live_now()
+        self._speed = max(0.0, speed)
+        if self._speed:
+            self._origin = time.monotonic() - current / self._speed
+        self.interrupt()
+
+    def pause(self) -> None:
+        if self._paused_at is None:
+            self._paused_at = time.monotonic()
+            self._running.clear()
+            self.interrupt()
+
+    def resume(self) -> None:
+        if self._paused_at is not None:
+            self._origin += time.monotonic() - self._paused_at
+            self._paused_at = None
+            self._running.set()
+            self.interrupt()
+
+    def interrupt(self) -> None:
+        self._interrupt.set()
+
+    async def wait_running(self) -> None:
+        await self._running.wait()
+
+    async def wait_interrupt(self, timeout: float | None = None) -> None:
+        try:
+            await asyncio.wait_for(self._interrupt.wait(), timeout)
+        except TimeoutError:
+            pass
+        self._interrupt.clear()
+
+    async def advance_to(self, target: float) -> bool:
+        """Move simulated time to `target`, waiting on the wall clock if speed > 0.
+
+        Returns False if interrupted first, so the caller can look at what changed.
+        """
+        if self._speed and not self.paused:
+            delay = self._origin + target / self._speed - time.monotonic()
+            if delay > 0:
+                self._interrupt.clear()
+                try:
+                    await asyncio.wait_for(self._interrupt.wait(), delay)
+                except TimeoutError:
+                    pass
+                else:
+                    self._interrupt.clear()
+                    return False
+        elif self.paused:
+            return False
+        self.now = max(self.now, target)
+        return True

@@ -1,0 +1,95 @@
+"""The events of a run. Everything a platform shows, and everything the transcript stores, is one of these."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+AuthorKind = Literal["human", "persona"]
+
+
+@dataclass(frozen=True, slots=True)
+class MessageEvent:
+    run_id: str
+    seq: int
+    id: int
+    author_kind: AuthorKind
+    author_id: str
+    author_name: str
+    text: str
+    created_at: float
+    vtime: float
+    reply_to: int | None = None
+    thread_id: int | None = None
+    inherited: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ReactionEvent:
+    run_id: str
+    seq: int
+    message_id: int
+    author_id: str
+    author_name: str
+    emoji: str
+    created_at: float
+    vtime: float
+    inherited: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class DecisionEvent:
+    run_id: str
+    seq: int
+    persona_id: str
+    message_id: int
+    action: Literal["reply", "react", "ignore"]
+    source: Literal["model", "rules", "fallback"]
+    created_at: float
+    vtime: float
+    reason: str | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LLMCallEvent:
+    run_id: str
+    seq: int
+    persona_id: str
+    model: str
+    purpose: str
+    created_at: float
+    input_tokens: int = 0
+    cached_input_tokens: int = 0
+    cache_creation_tokens: int = 0
+    output_tokens: int = 0
+    cost_usd: float = 0.0
+    latency_ms: float = 0.0
+    from_cache: bool = False
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusEvent:
+    """Run lifecycle: started, joined, paused, resumed, finished, …; stored in `run_events`."""
+
+    run_id: str
+    seq: int
+    kind: str
+    created_at: float
+    vtime: float
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class TypingEvent:
+    """Shown live, never stored: who is composing a reply right now."""
+
+    run_id: str
+    persona_id: str
+    persona_name: str
+    active: bool
+
+
+StoredEvent = MessageEvent | ReactionEvent | DecisionEvent | LLMCallEvent | StatusEvent
+RoomEvent = MessageEvent | ReactionEvent | StatusEvent | TypingEvent

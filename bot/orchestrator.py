@@ -1,0 +1,432 @@
+"""The orchestrator: one room, its event log, who gets a turn, budgets, pause/resume and a clean end.
+
+Scheduling is a small discrete-event simulation in simulated seconds. A persona that passes the
+gate gets a turn: it looks at the room at `due` (its decision sees the room as it is then) and its
+action lands at `due + compose`. Decisions run concurrently, but a turn is only launched once every
+action landing before its `due` has been applied, and actions are applied in landing order. So the
+same seed and the same model answers give the same transcript, however long each call takes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import json
+import re
+import time
+import uuid
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+
+from agents.agent import Agent, Outcome
+from agents.context import DecisionContext, VisibleMessage
+from agents.decision import IGNORE
+from agents.gate import GateSettings, SpeakGate
+from agents.llm.base import LLM
+from agents.packs import Pack
+from agents.persona import Persona
+from agents.sanitize import strip_mass_mentions
+from bot.clock import SimClock
+from bot.events import (
+    DecisionEvent,
+    LLMCallEvent,
+    MessageEvent,
+    ReactionEvent,
+    RoomEvent,
+    StatusEvent,
+    TypingEvent,
+)
+from bot.transcript import ParticipantRecord, RunRecord, Transcript
+
+MAX_HUMAN_MESSAGE_CHARS = 4000
+_MENTION = re.compile(r"@([\w.\-]+)")
+
+
+@dataclass(frozen=True)
+class Budgets:
+    max_messages: int | None = None
+    max_llm_calls: int | None = None
+    max_tokens: int | None = None
+    max_cost: float | None = None
+    max_seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    seed: int = 0
+    speed: float = 1.0
+    concurrency: int = 8
+    window: int = 12
+    stop_when_quiet: bool = True
+    budgets: Budgets = field(default_factory=Budgets)
+    gate: GateSettings = field(default_factory=GateSettings)
+
+
+@dataclass
+class Turn:
+    order: int
+    persona: int
+    trigger_id: int
+    due: float
+    landing: float = 0.0
+    task: asyncio.Task | None = None
+
+
+@dataclass
+class Usage:
+    llm_calls: int = 0
+    tokens: int = 0
+    cost_usd: float = 0.0
+    messages: int = 0
+    reactions: int = 0
+
+
+class HumanInputError(ValueError):
+    """A human post the room refuses (too long, empty, bad reply target); nothing is written."""
+
+
+class Orchestrator:
+    def __init__(self, pack: Pack, llm_for: Callable[[Persona], LLM], transcript: Transcript,
+                 settings: RunSettings, *, model_name: str, platform: str = "terminal",
+                 scenario: str = "discussion", title: str | None = None,
+                 personas: Sequence[Persona] | None = None, run_id: str | None = None,
+                 batch_id: str | None = None, variant: str | None = None) -> None:
+        self.pack = pack
+        self.personas = list(personas if personas is not None else pack.personas)
+        self.transcript = transcript
+        self.settings = settings
+        self.model_name = model_name
+        self.platform = platform
+        self.scenario = scenario
+        self.title = title
+        self.batch_id, self.variant = batch_id, variant
+        self.run_id = run_id or uuid.uuid4().hex[:10]
+        self.clock = SimClock(settings.speed)
+        self.gate = SpeakGate(self.personas, settings.gate, settings.seed)
+        self.agents = [Agent(p, llm_for(p), pack.room.name, pack.room.topic, self.personas)
+                       for p in self.personas]
+        self.usage = Usage()
+        self._index = {p.id: i for i, p in enumerate(self.personas)}
+        self._handles: dict[str, int] = {}
+        for i, p in enumerate(self.personas):
+            for handle in p.handles():
+                self._handles.setdefault(handle, i)
+        self._names: dict[str, str] = {p.id: p.name for p in self.personas}
+        self._messages: dict[int, VisibleMessage] = {}
+        self._mentions: dict[int, tuple[int, ...]] = {}
+        self._window: deque[VisibleMessage] = deque(maxlen=settings.window)
+        self._said: list[deque[str]] = [deque(maxlen=20) for _ in self.personas]
+        self._reacted: set[tuple[int, int, str]] = set()
+        self._pending: list[tuple[float, int, Turn]] = []
+        self._landing: list[tuple[float, int, Turn]] = []
+        self._order = itertools.count()
+        self._seq = itertools.count()
+        self._message_ids = itertools.count(1)
+        self._semaphore = asyncio.Semaphore(max(1, settings.concurrency))
+        self._subscribers: list[Callable[[RoomEvent], None]] = []
+        self._stop_reason: str | None = None
+        self._stop_now = False
+        self._draining = False
+        self._started_wall = 0.0
+        self.finished = asyncio.Event()
+
+    # -- wiring ------------------------------------------------------------------------------
+
+    def subscribe(self, deliver: Callable[[RoomEvent], None]) -> None:
+        """`deliver` must not block: platforms queue the event and render it in their own task."""
+        self._subscribers.append(deliver)
+
+    def _publish(self, event: RoomEvent) -> None:
+        for deliver in self._subscribers:
+            deliver(event)
+
+    def _record(self, event: MessageEvent | ReactionEvent | StatusEvent | DecisionEvent | LLMCallEvent
+                ) -> None:
+        """Append to the transcript first; only then show it anywhere."""
+        self.transcript.append(event)
+        if isinstance(event, MessageEvent | ReactionEvent | StatusEvent):
+            self._publish(event)
+
+    def _status(self, kind: str, **data: object) -> None:
+        self._record(StatusEvent(self.run_id, next(self._seq), kind, time.time(), self.clock.now, data))
+
+    @property
+    def next_seq(self) -> int:
+        return next(self._seq)
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def start(self, parent_run_id: str | None = None, forked_at: int | None = None) -> str:
+        settings = asdict(self.settings)
+        participants = [ParticipantRecord(p.id, "persona", p.name, p.role, p.color, p.avatar,
+                                          p.model or self.model_name) for p in self.personas]
+        await self.transcript.create_run(
+            RunRecord(self.run_id, self.pack.name, self.scenario, self.model_name, self.platform,
+                      self.settings.seed, self.title, json.dumps(settings, default=str),
+                      parent_run_id, forked_at, self.batch_id, self.variant),
+            participants)
+        self._started_wall = time.monotonic()
+        self._status("started", pack=self.pack.name, model=self.model_name, seed=self.settings.seed)
+        return self.run_id
+
+    def request_stop(self, reason: str = "stopped") -> None:
+        if self._stop_reason is None or self._draining:
+            self._stop_reason = reason
+        self._stop_now = True
+        self.clock.interrupt()
+        self.clock.resume()
+
+    def pause(self) -> None:
+        if not self.clock.paused:
+            self.clock.pause()
+            self._status("paused")
+
+    def resume(self) -> None:
+        if self.clock.paused:
+            self.clock.resume()
+            self._status("resumed")
+
+    def set_speed(self, speed: float) -> None:
+        self.clock.set_speed(speed)
+        self._status("speed", speed=speed)
+
+    # -- input -------------------------------------------------------------------------------
+
+    async def join_human(self, name: str) -> str:
+        human_id = "human:" + re.sub(r"[^\w.-]+", "-", name.strip().lower())[:40]
+        self._names[human_id] = name.strip()[:80] or "Guest"
+        await self.transcript.add_participant(
+            self.run_id, ParticipantRecord(human_id, "human", self._names[human_id]))
+        self._status("joined", id=human_id, name=self._names[human_id])
+        return human_id
+
+    async def post_human(self, name: str, text: str, reply_to: int | None = None) -> MessageEvent:
+        text = text.strip()
+        if not text:
+            raise HumanInputError("the message is empty")
+        if len(text) > MAX_HUMAN_MESSAGE_CHARS:
+            raise HumanInputError(f"the message is {len(text)} characters; the limit is "
+                                  f"{MAX_HUMAN_MESSAGE_CHARS}")
+        if reply_to is not None and reply_to not in self._messages:
+            raise HumanInputError(f"there is no message {reply_to} to reply to")
+        human_id = "human:" + re.sub(r"[^\w.-]+", "-", name.strip().lower())[:40]
+        if human_id not in self._names:
+            await self.join_human(name)
+        now = self.clock.live_now()
+        self.clock.now = now
+        event = self._add_message(human_id, "human", text, reply_to, now)
+        self.clock.interrupt()
+        return event
+
+    # -- the room's state --------------------------------------------------------------------
+
+    def _mentioned(self, text: str) -> tuple[int, ...]:
+        found = {self._handles[h.lower()] for h in _MENTION.findall(text) if h.lower() in self._handles}
+        return tuple(sorted(found))
+
+    def _exchange_partner(self, author: int, reply_to: int | None) -> int | None:
+        """If `author` and someone have gone back and forth too long, that someone must not answer."""
+        if reply_to is None:
+            return None
+        parent = self._messages.get(reply_to)
+        partner = self._index.get(parent.author_id) if parent else None
+        if partner is None:
+            return None
+        pair = {self.personas[author].id, self.personas[partner].id}
+        length, cursor = 1, parent
+        while cursor and cursor.author_id in pair and length < self.settings.gate.max_exchange:
+            length += 1
+            cursor = self._messages.get(cursor.reply_to) if cursor.reply_to is not None else None
+        return partner if length >= self.settings.gate.max_exchange else None
+
+    def _add_message(self, author_id: str, kind: str, text: str, reply_to: int | None,
+                     vtime: float, thread_id: int | None = None) -> MessageEvent:
+        message_id = next(self._message_ids)
+        event = MessageEvent(self.run_id, next(self._seq), message_id, kind, author_id,
+                             self._names.get(author_id, author_id), text, time.time(), vtime,
+                             reply_to, thread_id)
+        self._record(event)
+        visible = VisibleMessage(message_id, author_id, event.author_name, kind, text, reply_to,
+                                 thread_id)
+        self._messages[message_id] = visible
+        self._window.append(visible)
+        self.usage.messages += 1
+        self._mentions[message_id] = mentioned = self._mentioned(text)
+        author = self._index.get(author_id)
+        if author is not None:
+            self.gate.spoke(author, vtime)
+            self._said[author].append(text)
+        if self._budget_reached_on_messages():
+            return event
+        parent = self._messages.get(reply_to) if reply_to is not None else None
+        replied_to = self._index.get(parent.author_id) if parent else None
+        chosen = self.gate.candidates(
+            vtime, author=author, human_author=kind == "human", mentioned=mentioned,
+            replied_to=replied_to,
+            exchange_blocked=self._exchange_partner(author, reply_to) if author is not None else None)
+        for persona in chosen.tolist():
+            notice, _ = self.gate.timing(persona)
+            turn = Turn(next(self._order), persona, message_id, vtime + notice)
+            heapq.heappush(self._pending, (turn.due, turn.order, turn))
+        return event
+
+    def _context(self, turn: Turn) -> DecisionContext:
+        trigger = self._messages[turn.trigger_id]
+        me = self.personas[turn.persona].id
+        parent = self._messages.get(trigger.reply_to) if trigger.reply_to is not None else None
+        return DecisionContext(
+            room_name=self.pack.room.name, room_topic=self.pack.room.topic, trigger=trigger,
+            window=tuple(self._window), mentioned=turn.persona in self._mentions[trigger.id],
+            replied_to_me=parent is not None and parent.author_id == me,
+            my_recent_texts=tuple(self._said[turn.persona]), seed=self.settings.seed)
+
+    # -- budgets -----------------------------------------------------------------------------
+
+    def _budget_reached_on_messages(self) -> bool:
+        limit = self.settings.budgets.max_messages
+        if limit is not None and self.usage.messages >= limit:
+            self.request_stop(f"budget: max-messages {limit}")
+            return True
+        return False
+
+    def _spending_budget_reached(self) -> str | None:
+        b, u = self.settings.budgets, self.usage
+        in_flight = len(self._landing)
+        if b.max_llm_calls is not None and u.llm_calls + in_flight >= b.max_llm_calls:
+            return f"budget: max-llm-calls {b.max_llm_calls}"
+        if b.max_tokens is not None and u.tokens >= b.max_tokens:
+            return f"budget: max-tokens {b.max_tokens}"
+        if b.max_cost is not None and u.cost_usd >= b.max_cost:
+            return f"budget: max-cost ${b.max_cost:g}"
+        return None
+
+    def _time_left(self) -> float | None:
+        limit = self.settings.budgets.max_seconds
+        if limit is None:
+            return None
+        return limit - (time.monotonic() - self._started_wall)
+
+    # -- the loop ----------------------------------------------------------------------------
+
+    async def run(self) -> str:
+        """Run until quiet (headless), a budget, or a stop request. Returns why it ended."""
+        try:
+            reason = await self._loop()
+        except asyncio.CancelledError:
+            reason = self._stop_reason or "cancelled"
+            await self._finish("finished", reason)
+            raise
+        except Exception as exc:
+            await self._finish("failed", f"{type(exc).__name__}: {exc}")
+            raise
+        await self._finish("finished", reason)
+        return reason
+
+    async def _loop(self) -> str:
+        while True:
+            if self._stop_now:
+                return self._stop_reason or "stopped"
+            left = self._time_left()
+            if left is not None and left <= 0:
+                return f"budget: max-seconds {self.settings.budgets.max_seconds:g}"
+            if self.clock.paused:
+                await self._wait_for_change(left)
+                continue
+            if not self._draining:
+                spent = self._spending_budget_reached()
+                if spent:
+                    self._draining, self._stop_reason = True, spent
+                    self._pending.clear()
+            next_due = self._pending[0][0] if self._pending else float("inf")
+            next_landing = self._landing[0][0] if self._landing else float("inf")
+            if next_due == next_landing == float("inf"):
+                if self._draining or self.settings.stop_when_quiet:
+                    return self._stop_reason or "quiet: nobody wants to speak"
+                await self._wait_for_change(left)
+                continue
+            if next_due <= next_landing:
+                if await self.clock.advance_to(next_due):
+                    self._launch(heapq.heappop(self._pending)[2])
+                continue
+            turn = self._landing[0][2]
+            if not turn.task.done():
+                await self._wait_for(turn.task, left)
+                continue
+            if await self.clock.advance_to(turn.landing):
+                heapq.heappop(self._landing)
+                self._apply(turn)
+
+    async def _wait_for_change(self, timeout: float | None) -> None:
+        await self.clock.wait_interrupt(timeout)
+
+    async def _wait_for(self, task: asyncio.Task, timeout: float | None) -> None:
+        interrupt = asyncio.ensure_future(self.clock.wait_interrupt())
+        await asyncio.wait({task, interrupt}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        interrupt.cancel()
+
+    def _launch(self, turn: Turn) -> None:
+        _, compose = self.gate.timing(turn.persona)
+        turn.landing = turn.due + compose
+        context = self._context(turn)
+        turn.task = asyncio.create_task(self._decide(turn, context))
+        heapq.heappush(self._landing, (turn.landing, turn.order, turn))
+
+    async def _decide(self, turn: Turn, context: DecisionContext) -> Outcome:
+        async with self._semaphore:
+            try:
+                outcome = await self.agents[turn.persona].decide(context)
+            except Exception as exc:  # a bug in a backend costs one turn, never the run
+                outcome = Outcome(IGNORE, "fallback", error=f"{type(exc).__name__}: {exc}"[:500])
+        if outcome.decision.action == "reply" and self.clock.speed:
+            persona = self.personas[turn.persona]
+            self._publish(TypingEvent(self.run_id, persona.id, persona.name, True))
+        return outcome
+
+    def _apply(self, turn: Turn) -> None:
+        """Write one persona's whole action: its model calls, its decision, then what it did."""
+        persona = self.personas[turn.persona]
+        self.gate.done(turn.persona)
+        if turn.task.cancelled():
+            return
+        outcome: Outcome = turn.task.result()
+        now, wall = self.clock.now, time.time()
+        for call in outcome.calls:
+            self._record(LLMCallEvent(
+                self.run_id, next(self._seq), persona.id, call.model, call.purpose, wall,
+                call.input_tokens, call.cached_input_tokens, call.cache_creation_tokens,
+                call.output_tokens, call.cost_usd, call.latency_ms, call.from_cache, call.error))
+            self.usage.llm_calls += 1
+            self.usage.tokens += call.input_tokens + call.output_tokens
+            self.usage.cost_usd += call.cost_usd
+        decision = outcome.decision
+        self._record(DecisionEvent(self.run_id, next(self._seq), persona.id, turn.trigger_id,
+                                   decision.action, outcome.source, wall, now, decision.reason,
+                                   outcome.error))
+        if decision.action == "reply":
+            if self.clock.speed:
+                self._publish(TypingEvent(self.run_id, persona.id, persona.name, False))
+            trigger = self._messages[turn.trigger_id]
+            self._add_message(persona.id, "persona", strip_mass_mentions(decision.text or ""),
+                              turn.trigger_id, now, trigger.thread_id)
+        elif decision.action == "react":
+            key = (turn.persona, turn.trigger_id, decision.emoji or "")
+            if key not in self._reacted:
+                self._reacted.add(key)
+                self.usage.reactions += 1
+                self._record(ReactionEvent(self.run_id, next(self._seq), turn.trigger_id,
+                                           persona.id, persona.name, decision.emoji or "", wall, now))
+
+    async def fail(self, reason: str) -> None:
+        """End a run that could not go on (e.g. its platform would not connect)."""
+        await self._finish("failed", reason)
+
+    async def _finish(self, status: str, reason: str) -> None:
+        in_flight = [turn.task for _, _, turn in self._landing if turn.task and not turn.task.done()]
+        for task in in_flight:
+            task.cancel()
+        await asyncio.gather(*in_flight, return_exceptions=True)
+        self._status("finished", reason=reason)
+        await self.transcript.finish_run(self.run_id, status, reason)
+        self.finished.set()

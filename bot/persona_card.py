@@ -1,0 +1,43 @@
+"""A persona's card for the terminal: who they are, how they act, their statistics and provenance."""
+
+from __future__ import annotations
+
+from rich.console import Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from agents.persona import Persona
+
+
+def render_card(persona: Persona) -> Panel:
+    parts: list = [Text(persona.role, style="italic")]
+    if persona.bio:
+        parts += [Text(""), Text(persona.bio)]
+    facts = Table.grid(padding=(0, 2))
+    facts.add_column(style="dim")
+    facts.add_column()
+    if persona.traits:
+        facts.add_row("traits", ", ".join(persona.traits))
+    for topic, stance in persona.stances.items():
+        facts.add_row(f"on {topic}", stance)
+    if persona.style:
+        facts.add_row("style", persona.style)
+    a = persona.activity
+    facts.add_row("activity", f"talkativeness {a.talkativeness:.2f} · reactions "
+                              f"{a.reaction_propensity:.2f} · ~{a.reply_delay:g}s to respond · "
+                              f"{' '.join(a.emoji)}")
+    if persona.model:
+        facts.add_row("model", persona.model)
+    for key, value in persona.stats.items():
+        facts.add_row(f"stat {key}", str(value))
+    p = persona.provenance
+    facts.add_row("provenance", f"{p.source} · consent: {p.consent}"
+                  + (f" · {p.date_range}" if p.date_range else "")
+                  + (f" · {p.post_count} posts" if p.post_count is not None else ""))
+    parts += [Text(""), facts]
+    if persona.examples:
+        parts += [Text(""), Text("example posts", style="dim")]
+        parts += [Text(f"• {ex.text}") for ex in persona.examples[:6]]
+    return Panel(Group(*parts), title=f"{persona.avatar} [bold {persona.color}]{persona.name}[/] "
+                                      f"[dim]({persona.id})[/]", title_align="left")

@@ -1,0 +1,35 @@
+"""What every platform adapter offers the runtime. Adapters deliver human input and render output;
+they never hold state the transcript does not have."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from bot.events import MessageEvent, RoomEvent
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    per_persona_identity: bool  # each persona shows under its own name and avatar
+    per_persona_reactions: bool  # a reaction can come from the persona itself
+    threads: bool
+
+
+# Called by an adapter when a human posts: (display name, text, reply_to message id or None).
+HumanPost = Callable[[str, str, int | None], Awaitable[MessageEvent]]
+
+
+class Platform(Protocol):
+    name: str
+    capabilities: Capabilities
+
+    async def start(self, post_human: HumanPost) -> None:
+        """Connect, seat the personas, and begin delivering human posts to `post_human`."""
+
+    def deliver(self, event: RoomEvent) -> None:
+        """Queue an event for rendering; must not block the orchestrator."""
+
+    async def stop(self) -> None:
+        """Render what is queued, then disconnect."""

@@ -1,0 +1,72 @@
+"""Exports of a stored run: Markdown for people, JSON Lines for machines (one event per line)."""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import asdict
+from datetime import UTC, datetime
+
+from bot.events import MessageEvent, ReactionEvent, StatusEvent
+from bot.transcript.queries import RunView
+
+FORMATS = ("md", "jsonl")
+
+
+def _stamp(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def to_markdown(view: RunView) -> str:
+    run = view.run
+    reactions: dict[int, list[ReactionEvent]] = defaultdict(list)
+    for r in view.reactions:
+        reactions[r.message_id].append(r)
+    by_id = {m.id: m for m in view.messages}
+    lines = [f"# townhall run {run['id']}", ""]
+    if run.get("title"):
+        lines += [f"> {run['title']}", ""]
+    lines += [
+        f"- started: {_stamp(run['started_at'])}",
+        f"- pack: {run['pack']} · scenario: {run['scenario']} · model: {run['model']} · "
+        f"seed: {run['seed']}",
+        f"- status: {run['status']}" + (f" ({run['stop_reason']})" if run.get("stop_reason") else ""),
+    ]
+    if run.get("parent_run_id"):
+        lines.append(f"- forked from {run['parent_run_id']} at message {run['forked_at']}")
+    lines += ["", "## Participants", ""]
+    for p in view.participants.values():
+        lines.append(f"- **{p.name}**" + (f" — {p.role}" if p.role else f" ({p.kind})"))
+    lines += ["", "## Transcript", ""]
+    for event in view.events:
+        if isinstance(event, MessageEvent):
+            lines.append(f"**#{event.id} {event.author_name}**" + (" _(inherited)_" if event.inherited else ""))
+            parent = by_id.get(event.reply_to) if event.reply_to is not None else None
+            if parent is not None:
+                lines.append(f"> ↪ {parent.author_name}: {parent.text[:120]}")
+            lines += ["", event.text, ""]
+            grouped: dict[str, list[str]] = defaultdict(list)
+            for r in reactions.get(event.id, []):
+                grouped[r.emoji].append(r.author_name)
+            if grouped:
+                lines += [" · ".join(f"{e} {', '.join(names)}" for e, names in grouped.items()), ""]
+        elif isinstance(event, StatusEvent) and event.kind == "minutes":
+            lines += ["## Minutes", "", str(event.data.get("markdown", "")), ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def to_jsonl(view: RunView) -> str:
+    out = [json.dumps({"type": "run", **view.run}, ensure_ascii=False)]
+    out += [json.dumps({"type": "participant", **asdict(p)}, ensure_ascii=False)
+            for p in view.participants.values()]
+    kinds = {MessageEvent: "message", ReactionEvent: "reaction", StatusEvent: "status"}
+    out += [json.dumps({"type": kinds[type(e)], **asdict(e)}, ensure_ascii=False) for e in view.events]
+    return "\n".join(out) + "\n"
+
+
+def export(view: RunView, fmt: str) -> str:
+    if fmt == "md":
+        return to_markdown(view)
+    if fmt == "jsonl":
+        return to_jsonl(view)
+    raise ValueError(f"unknown format '{fmt}' — fix: use one of {', '.join(FORMATS)}")

@@ -1,0 +1,160 @@
+"""Reading runs back: listing, resolving `last`/prefixes, rebuilding the event stream, summaries."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import aiosqlite
+
+from bot.events import MessageEvent, ReactionEvent, StatusEvent
+
+
+class RunNotFound(LookupError):
+    pass
+
+
+@dataclass(frozen=True)
+class Participant:
+    id: str
+    kind: str
+    name: str
+    role: str | None
+    color: str | None
+    avatar: str | None
+    model: str | None
+
+
+@dataclass
+class RunView:
+    run: dict
+    participants: dict[str, Participant]
+    events: list[MessageEvent | ReactionEvent | StatusEvent] = field(default_factory=list)
+
+    @property
+    def messages(self) -> list[MessageEvent]:
+        return [e for e in self.events if isinstance(e, MessageEvent)]
+
+    @property
+    def reactions(self) -> list[ReactionEvent]:
+        return [e for e in self.events if isinstance(e, ReactionEvent)]
+
+
+@dataclass(frozen=True)
+class PersonaTally:
+    name: str
+    messages: int
+    reactions: int
+
+
+@dataclass(frozen=True)
+class RunSummary:
+    run_id: str
+    status: str
+    stop_reason: str | None
+    wall_seconds: float
+    messages: int
+    reactions: int
+    llm_calls: int
+    llm_errors: int
+    input_tokens: int
+    cached_input_tokens: int
+    output_tokens: int
+    cost_usd: float
+    per_participant: dict[str, PersonaTally]
+
+
+async def resolve_run_id(conn: aiosqlite.Connection, ref: str) -> str:
+    if ref == "last":
+        row = await (await conn.execute(
+            "SELECT id FROM runs ORDER BY started_at DESC, rowid DESC LIMIT 1")).fetchone()
+        if row is None:
+            raise RunNotFound("no runs yet — fix: start one with `townhall run \"your pitch\"`")
+        return row[0]
+    rows = await (await conn.execute(
+        "SELECT id FROM runs WHERE id = ? OR id LIKE ? || '%' LIMIT 3", (ref, ref))).fetchall()
+    ids = [r[0] for r in rows]
+    if ref in ids:
+        return ref
+    if len(ids) == 1:
+        return ids[0]
+    if not ids:
+        raise RunNotFound(f"no run '{ref}' — fix: list runs with `townhall runs`")
+    raise RunNotFound(f"'{ref}' matches several runs ({', '.join(ids)}…) — fix: give more characters")
+
+
+async def list_runs(conn: aiosqlite.Connection, limit: int = 50) -> list[dict]:
+    rows = await (await conn.execute(
+        "SELECT r.*, (SELECT COUNT(*) FROM messages m WHERE m.run_id = r.id) AS message_count, "
+        "(SELECT COUNT(*) FROM reactions x WHERE x.run_id = r.id) AS reaction_count "
+        "FROM runs r ORDER BY r.started_at DESC, r.rowid DESC LIMIT ?", (limit,))).fetchall()
+    return [dict(r) for r in rows]
+
+
+async def load_participants(conn: aiosqlite.Connection, run_id: str) -> dict[str, Participant]:
+    rows = await (await conn.execute(
+        "SELECT id, kind, name, role, color, avatar, model FROM participants WHERE run_id = ? "
+        "ORDER BY joined_at, rowid", (run_id,))).fetchall()
+    return {r["id"]: Participant(*r) for r in rows}
+
+
+async def load_events(conn: aiosqlite.Connection, run_id: str, participants: dict[str, Participant],
+                      after_seq: int = -1) -> list[MessageEvent | ReactionEvent | StatusEvent]:
+    """Messages, reactions and lifecycle events in their original order (by seq)."""
+
+    def name(author_id: str) -> str:
+        p = participants.get(author_id)
+        return p.name if p else author_id
+
+    events: list[tuple[int, MessageEvent | ReactionEvent | StatusEvent]] = []
+    async with conn.execute(
+            "SELECT seq, id, author_kind, author_id, text, created_at, vtime, reply_to, thread_id, "
+            "inherited FROM messages WHERE run_id = ? AND seq > ?", (run_id, after_seq)) as cur:
+        async for r in cur:
+            events.append((r[0], MessageEvent(run_id, r[0], r[1], r[2], r[3], name(r[3]), r[4],
+                                              r[5], r[6], r[7], r[8], bool(r[9]))))
+    async with conn.execute(
+            "SELECT seq, message_id, author_id, emoji, created_at, vtime, inherited FROM reactions "
+            "WHERE run_id = ? AND seq > ?", (run_id, after_seq)) as cur:
+        async for r in cur:
+            events.append((r[0], ReactionEvent(run_id, r[0], r[1], r[2], name(r[2]), r[3], r[4],
+                                               r[5], bool(r[6]))))
+    async with conn.execute(
+            "SELECT seq, kind, data, created_at, vtime FROM run_events WHERE run_id = ? AND seq > ?",
+            (run_id, after_seq)) as cur:
+        async for r in cur:
+            events.append((r[0], StatusEvent(run_id, r[0], r[1], r[3], r[4], json.loads(r[2]))))
+    events.sort(key=lambda pair: pair[0])
+    return [event for _, event in events]
+
+
+async def load_run(conn: aiosqlite.Connection, ref: str) -> RunView:
+    run_id = await resolve_run_id(conn, ref)
+    run = dict(await (await conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,))).fetchone())
+    participants = await load_participants(conn, run_id)
+    return RunView(run, participants, await load_events(conn, run_id, participants))
+
+
+async def summarize(conn: aiosqlite.Connection, run_id: str) -> RunSummary:
+    run = await (await conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,))).fetchone()
+    if run is None:
+        raise RunNotFound(f"no run '{run_id}'")
+    participants = await load_participants(conn, run_id)
+    per: dict[str, list[int]] = {pid: [0, 0] for pid in participants}
+    for table, index in (("messages", 0), ("reactions", 1)):
+        async with conn.execute(
+                f"SELECT author_id, COUNT(*) FROM {table} WHERE run_id = ? AND inherited = 0 "
+                "GROUP BY author_id", (run_id,)) as cur:
+            async for author_id, count in cur:
+                per.setdefault(author_id, [0, 0])[index] = count
+    calls = await (await conn.execute(
+        "SELECT COUNT(*), COUNT(error), COALESCE(SUM(input_tokens),0), "
+        "COALESCE(SUM(cached_input_tokens),0), COALESCE(SUM(output_tokens),0), "
+        "COALESCE(SUM(cost_usd),0) FROM llm_calls WHERE run_id = ?", (run_id,))).fetchone()
+    finished = run["finished_at"] or run["started_at"]
+    tallies = {pid: PersonaTally(participants[pid].name if pid in participants else pid, m, r)
+               for pid, (m, r) in per.items()}
+    return RunSummary(run_id, run["status"], run["stop_reason"], finished - run["started_at"],
+                      sum(t.messages for t in tallies.values()),
+                      sum(t.reactions for t in tallies.values()),
+                      calls[0], calls[1], calls[2], calls[3], calls[4], calls[5], tallies)

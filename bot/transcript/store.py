@@ -1,0 +1,262 @@
+"""The transcript: an append-only SQLite log with one writer task that batches inserts.
+
+Callers enqueue events in order and go on; the writer commits whatever has queued up as one
+transaction (group commit), so a burst costs one commit and a SIGKILL loses at most that batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiosqlite
+
+from bot.events import (
+    DecisionEvent,
+    LLMCallEvent,
+    MessageEvent,
+    ReactionEvent,
+    StatusEvent,
+    StoredEvent,
+)
+from bot.transcript.schema import MIGRATIONS, SCHEMA_VERSION
+
+DEFAULT_DB = "townhall.db"
+
+_INSERT = {
+    MessageEvent: "INSERT INTO messages (run_id, id, seq, author_kind, author_id, text, reply_to, "
+                  "thread_id, created_at, vtime, inherited) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+    ReactionEvent: "INSERT INTO reactions (run_id, seq, message_id, author_id, emoji, created_at, "
+                   "vtime, inherited) VALUES (?,?,?,?,?,?,?,?)",
+    DecisionEvent: "INSERT INTO decisions (run_id, seq, persona_id, message_id, action, source, "
+                   "reason, error, created_at, vtime) VALUES (?,?,?,?,?,?,?,?,?,?)",
+    LLMCallEvent: "INSERT INTO llm_calls (run_id, seq, persona_id, model, purpose, input_tokens, "
+                  "cached_input_tokens, cache_creation_tokens, output_tokens, cost_usd, latency_ms, "
+                  "from_cache, error, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    StatusEvent: "INSERT INTO run_events (run_id, seq, kind, data, created_at, vtime) "
+                 "VALUES (?,?,?,?,?,?)",
+}
+
+
+def _row(event: StoredEvent) -> tuple:
+    match event:
+        case MessageEvent():
+            return (event.run_id, event.id, event.seq, event.author_kind, event.author_id,
+                    event.text, event.reply_to, event.thread_id, event.created_at, event.vtime,
+                    int(event.inherited))
+        case ReactionEvent():
+            return (event.run_id, event.seq, event.message_id, event.author_id, event.emoji,
+                    event.created_at, event.vtime, int(event.inherited))
+        case DecisionEvent():
+            return (event.run_id, event.seq, event.persona_id, event.message_id, event.action,
+                    event.source, event.reason, event.error, event.created_at, event.vtime)
+        case LLMCallEvent():
+            return (event.run_id, event.seq, event.persona_id, event.model, event.purpose,
+                    event.input_tokens, event.cached_input_tokens, event.cache_creation_tokens,
+                    event.output_tokens, event.cost_usd, event.latency_ms, int(event.from_cache),
+                    event.error, event.created_at)
+        case StatusEvent():
+            return (event.run_id, event.seq, event.kind, json.dumps(event.data, ensure_ascii=False),
+                    event.created_at, event.vtime)
+    raise TypeError(f"not a stored event: {event!r}")
+
+
+def resolve_db_path(db: str | os.PathLike | None) -> Path:
+    """--db wins, then TOWNHALL_DB, then ./townhall.db."""
+    return Path(db or os.environ.get("TOWNHALL_DB") or DEFAULT_DB).expanduser()
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    id: str
+    pack: str
+    scenario: str
+    model: str
+    platform: str
+    seed: int
+    title: str | None = None
+    settings: str = "{}"
+    parent_run_id: str | None = None
+    forked_at: int | None = None
+    batch_id: str | None = None
+    variant: str | None = None
+
+
+@dataclass(frozen=True)
+class ParticipantRecord:
+    id: str
+    kind: str
+    name: str
+    role: str | None = None
+    color: str | None = None
+    avatar: str | None = None
+    model: str | None = None
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class Transcript:
+    def __init__(self, path: str | os.PathLike, *, max_batch: int = 2000) -> None:
+        self.path = Path(path)
+        self.max_batch = max_batch
+        self.conn: aiosqlite.Connection | None = None
+        self._pending: list[StoredEvent] = []
+        self._wake = asyncio.Event()
+        self._idle = asyncio.Event()
+        self._idle.set()
+        self._writer: asyncio.Task | None = None
+        self._failure: BaseException | None = None
+
+    async def __aenter__(self) -> Transcript:
+        await self.open()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    async def open(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn = await aiosqlite.connect(self.path, isolation_level=None)
+        self.conn.row_factory = aiosqlite.Row
+        await self.conn.execute("PRAGMA journal_mode=WAL")
+        await self.conn.execute("PRAGMA synchronous=NORMAL")
+        await self.conn.execute("PRAGMA busy_timeout=5000")
+        await self._migrate()
+        await self._mark_interrupted()
+        self._writer = asyncio.create_task(self._write_forever(), name="transcript-writer")
+
+    async def _migrate(self) -> None:
+        assert self.conn
+        (version,) = await (await self.conn.execute("PRAGMA user_version")).fetchone()
+        if version > SCHEMA_VERSION:
+            raise RuntimeError(f"{self.path}: written by a newer townhall (schema {version} > "
+                               f"{SCHEMA_VERSION}) — fix: upgrade townhall")
+        for number in range(version, SCHEMA_VERSION):
+            await self.conn.executescript(
+                f"BEGIN; {MIGRATIONS[number]}; PRAGMA user_version = {number + 1}; COMMIT;")
+
+    async def _mark_interrupted(self) -> None:
+        """Runs left 'running' by a process that is gone (killed, crashed) become 'interrupted'."""
+        assert self.conn
+        host = socket.gethostname()
+        rows = await (await self.conn.execute(
+            "SELECT id, pid, host FROM runs WHERE status = 'running'")).fetchall()
+        dead = [r["id"] for r in rows
+                if r["host"] == host and r["pid"] != os.getpid() and not _pid_alive(r["pid"])]
+        if dead:
+            await self.conn.executemany(
+                "UPDATE runs SET status='interrupted', stop_reason='process ended without closing "
+                "the run', finished_at=COALESCE(finished_at, (SELECT MAX(created_at) FROM messages "
+                "WHERE run_id = runs.id)) WHERE id = ?", [(d,) for d in dead])
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def append(self, event: StoredEvent) -> None:
+        """Queue an event; it is committed, in order, with whatever else is queued."""
+        if self._failure:
+            raise RuntimeError(f"the transcript writer failed: {self._failure}") from self._failure
+        self._pending.append(event)
+        self._idle.clear()
+        self._wake.set()
+
+    def extend(self, events: Iterable[StoredEvent]) -> None:
+        for event in events:
+            self.append(event)
+
+    async def flush(self) -> None:
+        """Wait until everything queued so far is committed."""
+        while self._pending or not self._idle.is_set():
+            if self._failure:
+                raise RuntimeError(f"the transcript writer failed: {self._failure}")
+            await self._idle.wait()
+
+    async def _write_forever(self) -> None:
+        assert self.conn
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._pending:
+                batch = self._pending[: self.max_batch]
+                del self._pending[: self.max_batch]
+                try:
+                    await self._commit(batch)
+                except Exception as exc:  # surface on the next append/flush, never half-apply
+                    self._failure = exc
+                    self._idle.set()
+                    return
+            self._idle.set()
+
+    async def _commit(self, batch: list[StoredEvent]) -> None:
+        assert self.conn
+        groups: dict[type, list[tuple]] = {}
+        for event in batch:
+            groups.setdefault(type(event), []).append(_row(event))
+        await self.conn.execute("BEGIN")
+        try:
+            for kind, rows in groups.items():
+                await self.conn.executemany(_INSERT[kind], rows)
+            await self.conn.execute("COMMIT")
+        except BaseException:
+            await self.conn.execute("ROLLBACK")
+            raise
+
+    async def create_run(self, run: RunRecord, participants: Iterable[ParticipantRecord]) -> None:
+        assert self.conn
+        now = time.time()
+        await self.conn.execute("BEGIN")
+        await self.conn.execute(
+            "INSERT INTO runs (id, started_at, status, title, pack, scenario, model, platform, seed, "
+            "settings, parent_run_id, forked_at, batch_id, variant, pid, host) "
+            "VALUES (?,?,'running',?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (run.id, now, run.title, run.pack, run.scenario, run.model, run.platform, run.seed,
+             run.settings, run.parent_run_id, run.forked_at, run.batch_id, run.variant,
+             os.getpid(), socket.gethostname()))
+        await self.conn.executemany(
+            "INSERT INTO participants (run_id, id, kind, name, role, color, avatar, model, joined_at) "
+            "VALUES (?,?,?,?,?,?,?,?,?)",
+            [(run.id, p.id, p.kind, p.name, p.role, p.color, p.avatar, p.model, now)
+             for p in participants])
+        await self.conn.execute("COMMIT")
+
+    async def add_participant(self, run_id: str, participant: ParticipantRecord) -> None:
+        await self.flush()
+        assert self.conn
+        await self.conn.execute(
+            "INSERT OR IGNORE INTO participants (run_id, id, kind, name, role, color, avatar, model, "
+            "joined_at) VALUES (?,?,?,?,?,?,?,?,?)",
+            (run_id, participant.id, participant.kind, participant.name, participant.role,
+             participant.color, participant.avatar, participant.model, time.time()))
+
+    async def finish_run(self, run_id: str, status: str, reason: str) -> None:
+        await self.flush()
+        assert self.conn
+        await self.conn.execute(
+            "UPDATE runs SET status = ?, stop_reason = ?, finished_at = ? WHERE id = ?",
+            (status, reason, time.time(), run_id))
+
+    async def close(self) -> None:
+        if self.conn is None:
+            return
+        try:
+            if self._writer and not self._writer.done():
+                await self.flush()
+        finally:
+            if self._writer:
+                self._writer.cancel()
+                await asyncio.gather(self._writer, return_exceptions=True)
+            await self.conn.close()
+            self.conn = None

@@ -1,0 +1,1 @@
+"""Bundled persona packs, shipped as data files."""

@@ -1,0 +1,43 @@
+"""Shared fixtures: a fresh database per test, the bundled board pack, and fast run settings."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from agents.packs import load_pack
+from bot.orchestrator import RunSettings
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "townhall.db"
+
+
+@pytest.fixture
+def board():
+    return load_pack("board")
+
+
+@pytest.fixture
+def fast_settings() -> RunSettings:
+    return RunSettings(seed=7, speed=0)
+
+
+def townhall_command() -> list[str]:
+    """Run the CLI the way a user does, from the interpreter running the tests."""
+    return [sys.executable, "-m", "bot"]
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(REPO) + os.pathsep + env.get("PYTHONPATH", "")
+    env["TOWNHALL_DB"] = str(tmp_path / "cli.db")
+    env["COLUMNS"] = "120"
+    return env
