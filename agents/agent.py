@@ -73,13 +73,11 @@ def parse_decision(completion: Completion) -> Decision:
 
 class Agent:
     def __init__(self, persona: Persona, llm: LLM, room_name: str, room_topic: str,
-                 others: list[Persona], max_sentences: int | None = None) -> None:
+                 others: list[Persona]) -> None:
         self.persona = persona
         self.llm = llm
         self.others = others
         self.prefix = persona_prefix(persona, room_name, room_topic)
-        # Small models ramble; backends that cannot decide are small, so cut them to two sentences.
-        self.max_sentences = max_sentences if max_sentences is not None else (None if llm.decides else 2)
 
     def _request(self, context: DecisionContext, prompt: str, schema: dict | None) -> LLMRequest:
         return LLMRequest(system_prefix=self.prefix, messages=(ChatTurn("user", prompt),),
@@ -133,8 +131,8 @@ class Agent:
         if decision.action != "reply":
             return Outcome(decision, source, calls)
         text = clean_reply(decision.text or "", self.persona, self.others)
-        if self.max_sentences:
-            text = first_sentences(text, self.max_sentences)
+        if self.llm.max_sentences:
+            text = first_sentences(text, self.llm.max_sentences)
         if not text:
             return Outcome(IGNORE, "fallback", calls, "reply was empty after cleaning")
         return Outcome(decision.model_copy(update={"text": text}), source, calls)

@@ -20,7 +20,7 @@ class GateSettings:
     human_boost: float = 0.35  # humans are who the room is for: their posts get more attention
     mention_chance: float = 0.97
     reply_to_me_chance: float = 0.9
-    cooldown_seconds: float = 30.0
+    cooldown_seconds: float = 15.0
     cooldown_factor: float = 0.2
     fatigue: float = 0.8  # each message a persona has posted multiplies its chance by this
     max_exchange: int = 4  # cap on back-and-forth between the same two personas

@@ -71,7 +71,8 @@ def _describe(error: ValidationError) -> str:
     fix = _fix_for(first)
     more = len(error.errors()) - 1
     suffix = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
-    return f"field '{field}': {first['msg']} — fix: {fix}{suffix}"
+    got = "" if first["type"] in {"missing", "extra_forbidden"} else f" (got {first.get('input')!r})"
+    return f"field '{field}': {first['msg']}{got} — fix: {fix}{suffix}"
 
 
 def _fix_for(err: dict) -> str:
@@ -85,7 +86,7 @@ def _fix_for(err: dict) -> str:
     if kind == "string_pattern_mismatch":
         return "ids are lower-case letters, digits, '-' or '_'; colours are like #1abc9c"
     if kind.endswith("_type") or kind.endswith("_parsing"):
-        return f"give a value of the right type (got {err.get('input')!r})"
+        return "give a value of the right type"
     if kind == "literal_error":
         return "use one of the listed values"
     return "correct the value"

@@ -34,7 +34,7 @@ personas_app = typer.Typer(help="List, inspect and validate persona packs.", no_
 app.add_typer(personas_app, name="personas")
 
 console = Console(highlight=False)
-errors = Console(stderr=True, highlight=False)
+errors = Console(stderr=True, highlight=False, soft_wrap=True)  # one error, one line
 
 DbOption = Annotated[str | None, typer.Option("--db", help="SQLite file [env TOWNHALL_DB; default ./townhall.db]")]
 PackOption = Annotated[str, typer.Option("--pack", help="bundled pack name or a folder")]
@@ -244,7 +244,8 @@ def personas_show(persona_id: str, pack: PackOption = "board",
 
 
 @personas_app.command("check")
-def personas_check(pack: Annotated[list[str] | None, typer.Option("--pack", help="pack name or folder; repeatable")] = None,
+def personas_check(pack: Annotated[list[str] | None,
+                                   typer.Option("--pack", help="pack name or folder; repeatable")] = None,
                    as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Validate packs (all bundled packs by default); exit 1 on the first problem in each."""
     names = pack or bundled_pack_names()

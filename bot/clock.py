@@ -7,6 +7,7 @@ wait be cut short (a human posted, the run was paused or stopped).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 
 
@@ -61,10 +62,8 @@ class SimClock:
         await self._running.wait()
 
     async def wait_interrupt(self, timeout: float | None = None) -> None:
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._interrupt.wait(), timeout)
-        except TimeoutError:
-            pass
         self._interrupt.clear()
 
     async def advance_to(self, target: float) -> bool:

@@ -258,8 +258,8 @@ class Orchestrator:
         if author is not None:
             self.gate.spoke(author, vtime)
             self._said[author].append(text)
-        if self._budget_reached_on_messages():
-            return event
+        if self._budget_reached_on_messages() or self._draining:
+            return event  # no new turns once the run is ending
         parent = self._messages.get(reply_to) if reply_to is not None else None
         replied_to = self._index.get(parent.author_id) if parent else None
         chosen = self.gate.candidates(

@@ -82,10 +82,12 @@ class LLM(Protocol):
 
     `decides` says whether the backend can be trusted to choose reply / react / ignore through
     structured output; when it is False, the rules choose and the backend only writes the text.
+    `max_sentences` cuts replies short for small models that ramble (None = leave as written).
     """
 
     name: str
     decides: bool
+    max_sentences: int | None
 
     async def complete(self, request: LLMRequest) -> Completion: ...
 

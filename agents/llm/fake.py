@@ -34,6 +34,7 @@ class FakeLLM:
                  decides: bool = True, name: str = "fake", price_per_token: float = 0.0) -> None:
         self.name = name
         self.decides = decides
+        self.max_sentences: int | None = None
         self.latency = latency
         self.price_per_token = price_per_token
         self.requests: list[LLMRequest] = []

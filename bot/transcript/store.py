@@ -132,11 +132,16 @@ class Transcript:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.conn = await aiosqlite.connect(self.path, isolation_level=None)
         self.conn.row_factory = aiosqlite.Row
-        await self.conn.execute("PRAGMA journal_mode=WAL")
-        await self.conn.execute("PRAGMA synchronous=NORMAL")
-        await self.conn.execute("PRAGMA busy_timeout=5000")
-        await self._migrate()
-        await self._mark_interrupted()
+        try:
+            await self.conn.execute("PRAGMA journal_mode=WAL")
+            await self.conn.execute("PRAGMA synchronous=NORMAL")
+            await self.conn.execute("PRAGMA busy_timeout=5000")
+            await self._migrate()
+            await self._mark_interrupted()
+        except BaseException:
+            await self.conn.close()
+            self.conn = None
+            raise
         self._writer = asyncio.create_task(self._write_forever(), name="transcript-writer")
 
     async def _migrate(self) -> None:
