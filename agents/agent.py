@@ -73,10 +73,10 @@ def parse_decision(completion: Completion) -> Decision:
 
 class Agent:
     def __init__(self, persona: Persona, llm: LLM, room_name: str, room_topic: str,
-                 others: list[Persona]) -> None:
+                 room_names: frozenset[str]) -> None:
         self.persona = persona
         self.llm = llm
-        self.others = others
+        self.room_names = room_names
         self.prefix = persona_prefix(persona, room_name, room_topic)
 
     def _request(self, context: DecisionContext, prompt: str, schema: dict | None) -> LLMRequest:
@@ -130,7 +130,7 @@ class Agent:
                 calls: list[LLMCallRecord]) -> Outcome:
         if decision.action != "reply":
             return Outcome(decision, source, calls)
-        text = clean_reply(decision.text or "", self.persona, self.others)
+        text = clean_reply(decision.text or "", self.persona, self.room_names)
         if self.llm.max_sentences:
             text = first_sentences(text, self.llm.max_sentences)
         if not text:

@@ -60,11 +60,12 @@ class SpeakGate:
         self.busy[chosen] = True
         return chosen
 
-    def timing(self, persona: int) -> tuple[float, float]:
-        """(seconds until the persona looks, seconds it then takes to act)."""
+    def timing(self, chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For each chosen persona: (seconds until it looks, seconds it then takes to act)."""
         lo, hi = self.settings.notice_delay
         clo, chi = self.settings.compose_seconds
-        return (float(self.delay[persona] * self.rng.uniform(lo, hi)), float(self.rng.uniform(clo, chi)))
+        notice = self.delay[chosen] * self.rng.uniform(lo, hi, chosen.shape[0])
+        return notice, self.rng.uniform(clo, chi, chosen.shape[0])
 
     def done(self, persona: int) -> None:
         self.busy[persona] = False

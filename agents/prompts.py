@@ -6,6 +6,7 @@ tags, and the prefix tells the model to treat it as data.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from html import escape
 
 from agents.context import DecisionContext, VisibleMessage
@@ -45,6 +46,7 @@ def persona_prefix(persona: Persona, room_name: str, room_topic: str) -> str:
     return "\n".join(lines)
 
 
+@lru_cache(maxsize=8192)  # a message is rendered once, then shown in many personas' windows
 def render_message(message: VisibleMessage) -> str:
     who = f"{message.author_name} ({'human' if message.author_kind == 'human' else 'member'})"
     reply = f' reply_to="{message.reply_to}"' if message.reply_to is not None else ""

@@ -8,6 +8,7 @@ from agents.persona import Persona
 
 MAX_REPLY_CHARS = 1200
 _MASS_MENTION = re.compile(r"@(everyone|here|channel)\b", re.IGNORECASE)
+_GENERIC_SPEAKERS = frozenset({"User", "Human", "Assistant", "System"})
 _DISCORD_PINGS = re.compile(r"<@[!&]?\d+>|<!(?:everyone|here|channel)>")
 
 
@@ -16,20 +17,26 @@ def strip_mass_mentions(text: str) -> str:
     return _DISCORD_PINGS.sub("", _MASS_MENTION.sub(r"\1", text))
 
 
-def clean_reply(text: str, speaker: Persona, others: list[Persona]) -> str:
-    """Keep only what the speaker says: drop a leading "Name:" and stop where another persona's line begins."""
-    names = {speaker.name, speaker.first_name, speaker.id}
-    other_names = {n for p in others if p.id != speaker.id for n in (p.name, p.first_name)}
-    other_names |= {"User", "Human", "Assistant"}
+def speaker_names(persona: Persona) -> frozenset[str]:
+    return frozenset({persona.name, persona.first_name, persona.id})
+
+
+def clean_reply(text: str, speaker: Persona, room_names: frozenset[str]) -> str:
+    """Keep only what the speaker says: drop a leading "Name:", stop where someone else's line begins.
+
+    `room_names` holds every name in the room (built once per room, not per reply).
+    """
+    names = speaker_names(speaker)
     kept: list[str] = []
     for raw_line in text.strip().splitlines():
         line = raw_line.strip()
         prefix = re.match(r"^\**([\w .'-]{1,40}?)\**\s*:\s*", line)
-        if prefix and prefix.group(1).strip() in other_names:
+        said_by = prefix.group(1).strip() if prefix else None
+        if said_by and said_by not in names and (said_by in room_names or said_by in _GENERIC_SPEAKERS):
             if kept:
                 break
             continue
-        if prefix and prefix.group(1).strip() in names:
+        if said_by in names:
             line = line[prefix.end():]
         kept.append(line)
     cleaned = strip_mass_mentions("\n".join(kept).strip().strip('"').strip())

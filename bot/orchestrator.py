@@ -27,7 +27,7 @@ from agents.gate import GateSettings, SpeakGate
 from agents.llm.base import LLM
 from agents.packs import Pack
 from agents.persona import Persona
-from agents.sanitize import strip_mass_mentions
+from agents.sanitize import speaker_names, strip_mass_mentions
 from bot.clock import SimClock
 from bot.events import (
     DecisionEvent,
@@ -69,8 +69,8 @@ class Turn:
     order: int
     persona: int
     trigger_id: int
-    due: float
-    landing: float = 0.0
+    due: float  # when the persona looks at the room (its context is taken then)
+    landing: float  # when its action appears
     task: asyncio.Task | None = None
 
 
@@ -105,7 +105,8 @@ class Orchestrator:
         self.run_id = run_id or uuid.uuid4().hex[:10]
         self.clock = SimClock(settings.speed)
         self.gate = SpeakGate(self.personas, settings.gate, settings.seed)
-        self.agents = [Agent(p, llm_for(p), pack.room.name, pack.room.topic, self.personas)
+        room_names = frozenset().union(*(speaker_names(p) for p in self.personas))
+        self.agents = [Agent(p, llm_for(p), pack.room.name, pack.room.topic, room_names)
                        for p in self.personas]
         self.usage = Usage()
         self._index = {p.id: i for i, p in enumerate(self.personas)}
@@ -266,9 +267,9 @@ class Orchestrator:
             vtime, author=author, human_author=kind == "human", mentioned=mentioned,
             replied_to=replied_to,
             exchange_blocked=self._exchange_partner(author, reply_to) if author is not None else None)
-        for persona in chosen.tolist():
-            notice, _ = self.gate.timing(persona)
-            turn = Turn(next(self._order), persona, message_id, vtime + notice)
+        notice, compose = self.gate.timing(chosen)
+        for persona, wait, act in zip(chosen.tolist(), notice.tolist(), compose.tolist(), strict=True):
+            turn = Turn(next(self._order), persona, message_id, vtime + wait, vtime + wait + act)
             heapq.heappush(self._pending, (turn.due, turn.order, turn))
         return event
 
@@ -367,8 +368,6 @@ class Orchestrator:
         interrupt.cancel()
 
     def _launch(self, turn: Turn) -> None:
-        _, compose = self.gate.timing(turn.persona)
-        turn.landing = turn.due + compose
         context = self._context(turn)
         turn.task = asyncio.create_task(self._decide(turn, context))
         heapq.heappush(self._landing, (turn.landing, turn.order, turn))

@@ -10,7 +10,7 @@ from agents.context import DecisionContext, VisibleMessage
 from agents.gate import GateSettings, SpeakGate
 from agents.llm.fake import FakeLLM
 from agents.prompts import decision_prompt
-from agents.sanitize import clean_reply, first_sentences, strip_mass_mentions
+from agents.sanitize import clean_reply, first_sentences, speaker_names, strip_mass_mentions
 from bot.orchestrator import HumanInputError, Orchestrator, RunSettings
 from bot.transcript import Transcript
 from bot.transcript.schema import SCHEMA_VERSION
@@ -52,8 +52,10 @@ def test_gate_fatigue_and_cooldown_quieten_a_speaker(board):
 def test_clean_reply_speaks_only_as_itself(board):
     priya, marcus = board.persona("priya"), board.persona("marcus")
     text = "Priya Raman: The payback is unclear.\nMarcus: I disagree, go big!"
-    assert clean_reply(text, priya, [priya, marcus]) == "The payback is unclear."
-    assert clean_reply("Marcus Dell: yes\nNo, too costly.", priya, [priya, marcus]) == "No, too costly."
+    room = speaker_names(priya) | speaker_names(marcus)
+    assert clean_reply(text, priya, room) == "The payback is unclear."
+    assert clean_reply("Marcus Dell: yes\nNo, too costly.", priya, room) == "No, too costly."
+    assert clean_reply("Assistant: sure thing", priya, room) == ""
     assert strip_mass_mentions("hey @everyone and @here") == "hey everyone and here"
     assert first_sentences("One. Two! Three? Four.", 2) == "One. Two!"
 

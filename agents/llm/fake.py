@@ -57,11 +57,13 @@ class FakeLLM:
         answer = self._next(request)
         if isinstance(answer, Exception):
             raise answer
-        text = answer if isinstance(answer, str) else json.dumps(answer, ensure_ascii=False)
+        # A dict answer arrives as structured output (like a tool call); a string as raw text.
+        data = answer if isinstance(answer, dict) else None
+        text = answer if isinstance(answer, str) else ""
         usage = Usage(input_tokens=(len(request.system_prefix) + sum(len(t.content) for t in request.messages)) // 4,
-                      output_tokens=max(1, len(text) // 4))
+                      output_tokens=max(1, len(text or str(data)) // 4))
         cost = (usage.input_tokens + usage.output_tokens) * self.price_per_token
-        return Completion(text=text, model=self.name, usage=usage, cost_usd=cost)
+        return Completion(text=text, model=self.name, usage=usage, cost_usd=cost, data=data)
 
     async def aclose(self) -> None:
         return None

@@ -1,0 +1,104 @@
+"""Orchestration cost with a zero-latency model: how fast is the room itself?
+
+    python bench/bench_core.py --personas 1000 --messages 10000
+
+A room of N synthetic personas, the human posts once, a free instant fake model answers (30% reply,
+20% react, 50% ignore); the run ends at --messages. Prints decisions/s, messages/s, peak RSS and the
+wall time between consecutive messages (p50/p99) — everything our code does per message: the gate,
+scheduling, prompt building, validation and the SQLite writes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from agents.gate import GateSettings  # noqa: E402
+from agents.llm.fake import FakeLLM  # noqa: E402
+from agents.packs import Pack, Room  # noqa: E402
+from agents.persona import Activity, Persona  # noqa: E402
+from bot.events import MessageEvent  # noqa: E402
+from bot.orchestrator import Budgets, Orchestrator, RunSettings  # noqa: E402
+from bot.transcript import Transcript  # noqa: E402
+
+ANSWERS = [{"action": "reply", "text": "I have a view on this."}, {"action": "ignore"},
+           {"action": "react", "emoji": "👍"}, {"action": "ignore"}, {"action": "reply", "text": "No."},
+           {"action": "ignore"}, {"action": "react", "emoji": "🤔"}, {"action": "ignore"},
+           {"action": "reply", "text": "Yes, and?"}, {"action": "ignore"}]
+
+
+def synthetic_pack(n: int, seed: int) -> Pack:
+    rng = np.random.default_rng(seed)
+    personas = tuple(
+        Persona(id=f"p{i}", name=f"Member {i}", role="community member",
+                color=f"#{rng.integers(0, 0xFFFFFF):06x}",
+                activity=Activity(talkativeness=float(rng.uniform(0.2, 2.0) * 20 / n),
+                                  reaction_propensity=0.3, reply_delay=float(rng.uniform(3, 30))),
+                examples=[f"Example post {i}."])
+        for i in range(n))
+    return Pack("synthetic", Path("."), Room(name="Bench room"), personas)
+
+
+async def bench(personas: int, messages: int, seed: int) -> dict:
+    pack = synthetic_pack(personas, seed)
+    llm = FakeLLM(ANSWERS)
+    arrivals: list[float] = []
+
+    def on_event(event) -> None:
+        if isinstance(event, MessageEvent):
+            arrivals.append(time.perf_counter())
+
+    settings = RunSettings(seed=seed, speed=0, concurrency=64,
+                           budgets=Budgets(max_messages=messages),
+                           gate=GateSettings(fatigue=0.995, cooldown_seconds=5))
+    with tempfile.TemporaryDirectory() as tmp:
+        async with Transcript(Path(tmp) / "bench.db") as transcript:
+            room = Orchestrator(pack, lambda p: llm, transcript, settings, model_name="fake")
+            room.subscribe(on_event)
+            await room.start()
+            started = time.perf_counter()
+            await room.post_human("Bench", "Here is the pitch everyone reacts to.")
+            reason = await room.run()
+            elapsed = time.perf_counter() - started
+            decisions = (await (await transcript.conn.execute(
+                "SELECT COUNT(*) FROM decisions")).fetchone())[0]
+    gaps_us = np.diff(np.array(arrivals)) * 1e6
+    return {
+        "personas": personas, "messages": room.usage.messages, "reactions": room.usage.reactions,
+        "decisions": decisions, "seconds": elapsed, "reason": reason,
+        "decisions_per_s": decisions / elapsed, "messages_per_s": room.usage.messages / elapsed,
+        "gap_p50_us": float(np.percentile(gaps_us, 50)), "gap_p99_us": float(np.percentile(gaps_us, 99)),
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--personas", type=int, default=1000)
+    parser.add_argument("--messages", type=int, default=10000)
+    parser.add_argument("--seed", type=int, default=1)
+    args = parser.parse_args()
+    r = asyncio.run(bench(args.personas, args.messages, args.seed))
+    print(f"personas            {r['personas']:>10,}")
+    print(f"messages            {r['messages']:>10,}   ({r['reason']})")
+    print(f"reactions           {r['reactions']:>10,}")
+    print(f"decisions           {r['decisions']:>10,}")
+    print(f"wall time           {r['seconds']:>10.2f} s")
+    print(f"decisions/s         {r['decisions_per_s']:>10,.0f}")
+    print(f"messages/s          {r['messages_per_s']:>10,.0f}")
+    print(f"per-message p50     {r['gap_p50_us']:>10,.0f} µs")
+    print(f"per-message p99     {r['gap_p99_us']:>10,.0f} µs")
+    print(f"peak RSS            {r['peak_rss_mb']:>10,.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
