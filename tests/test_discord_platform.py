@@ -16,7 +16,7 @@ from tests.fakes.discord_server import (
     MANAGE_WEBHOOKS,
     FakeDiscord,
 )
-from tests.fakes.room import live_room, stored_run, write_pack
+from tests.fakes.room import live_room, stored_run, until, write_pack
 
 
 @pytest.fixture
@@ -136,9 +136,9 @@ async def test_dropped_gateway_resumes_without_losing_or_doubling(fake, pack, db
         await fake.post_human("Before the drop", "Ana")
         await fake.wait_for(lambda: len(persona_posts(fake)) == 2)
         await fake.drop_gateway()
-        await fake.post_human("While disconnected", "Ana")  # buffered, replayed on RESUME
+        missed = await fake.post_human("While disconnected", "Ana")  # buffered, replayed on RESUME
         await fake.wait_for(lambda: fake.resumes == 1, timeout=15)
-        await fake.wait_for(lambda: len(persona_posts(fake)) >= 3)  # answered after the RESUME
+        await until(lambda: platform.our_id(missed["id"]) is not None)
         await platform.drain()
     assert fake.identifies == 1
     view = await stored_run(db_path, room.run_id)

@@ -69,3 +69,12 @@ async def stored_run(db: Path, run_id: str):
 
     async with Transcript(db) as transcript:
         return await load_run(transcript.conn, run_id)
+
+
+async def until(condition, timeout: float = 10.0, step: float = 0.02) -> None:
+    """Poll `condition()` until it holds (for state that has no event to wait on)."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        if asyncio.get_running_loop().time() > deadline:
+            raise TimeoutError(f"condition not met within {timeout} s")
+        await asyncio.sleep(step)
