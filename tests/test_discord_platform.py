@@ -7,9 +7,8 @@ import time
 
 import pytest
 
-from bot.platforms.channel import PlatformError
+from bot.platforms.channel import PlatformError, Seat
 from bot.platforms.discord_bot import DiscordConfig, DiscordPlatform, webhook_username
-from bot.platforms.hosted import persona_seats
 from tests.fakes.discord_server import (
     ADD_REACTIONS,
     BOT_PERMISSIONS,
@@ -37,7 +36,7 @@ def platform_for(fake: FakeDiscord, pack, token: str = "bot-token", channel: int
            "DISCORD_PERSONA_TOKENS": persona_tokens,
            "TOWNHALL_DISCORD_API_URL": fake.api_url, "TOWNHALL_DISCORD_GATEWAY_URL": fake.gateway_url}
     config = DiscordConfig.from_env([p.id for p in pack.personas], env)
-    return DiscordPlatform(config, persona_seats(pack.personas))
+    return DiscordPlatform(config, [Seat(p.id, p.name, p.avatar) for p in pack.personas])
 
 
 def persona_posts(fake: FakeDiscord) -> list[dict]:

@@ -7,8 +7,7 @@ import time
 
 import pytest
 
-from bot.platforms.channel import PlatformError
-from bot.platforms.hosted import persona_seats
+from bot.platforms.channel import PlatformError, Seat
 from bot.platforms.slack_app import SlackConfig, SlackPlatform, emoji_names, slack_escape
 from tests.fakes.room import live_room, stored_run, until, write_pack
 from tests.fakes.slack_server import FakeSlack
@@ -29,7 +28,7 @@ def pack(tmp_path):
 def platform_for(fake: FakeSlack, pack, **overrides: str) -> SlackPlatform:
     env = {"SLACK_BOT_TOKEN": fake.bot_token, "SLACK_APP_TOKEN": fake.app_token,
            "SLACK_CHANNEL": "#general", "TOWNHALL_SLACK_API_URL": fake.api_url, **overrides}
-    return SlackPlatform(SlackConfig.from_env(env), persona_seats(pack.personas))
+    return SlackPlatform(SlackConfig.from_env(env), [Seat(p.id, p.name, p.avatar) for p in pack.personas])
 
 
 async def test_two_personas_answer_a_human_under_their_own_names(fake, pack, db_path):

@@ -10,15 +10,16 @@ from agents.persona import Persona
 from bot.orchestrator import HumanInputError
 from bot.platforms.channel import ChannelAdapter, PlatformError, Seat
 from bot.replay import replay_into
-from bot.transcript.queries import RunView
+from bot.transcript.queries import Participant, RunView
 
 HOSTED_PLATFORMS = ("discord", "slack")
 
 
-def hosted_platform(name: str, seats: Iterable[Seat],
+def hosted_platform(name: str, people: Iterable[Persona | Participant],
                     env: Mapping[str, str] = os.environ) -> ChannelAdapter:
-    """An adapter configured from the environment / .env; a bad setting is one PlatformError."""
-    seats = list(seats)
+    """An adapter for a pack's personas (or a stored run's participants), configured from the
+    environment / .env; a bad setting is one PlatformError."""
+    seats = [Seat(p.id, p.name, p.avatar) for p in people]
     # Imported on demand: each platform's library is an optional extra.
     if name == "discord":
         from bot.platforms.discord_bot import DiscordConfig, DiscordPlatform
@@ -31,12 +32,9 @@ def hosted_platform(name: str, seats: Iterable[Seat],
     raise PlatformError(f"unknown platform '{name}' — fix: use one of {', '.join(HOSTED_PLATFORMS)}")
 
 
-def persona_seats(personas: Iterable[Persona]) -> list[Seat]:
-    return [Seat(p.id, p.name, p.avatar) for p in personas]
-
-
-def run_seats(view: RunView) -> list[Seat]:
-    return [Seat(p.id, p.name, p.avatar) for p in view.participants.values()]
+async def replay_run_to(name: str, view: RunView, speed: float) -> int:
+    """`townhall replay RUN --to discord|slack`: returns how many events were re-posted."""
+    return await replay_to_platform(view, hosted_platform(name, view.participants.values()), speed)
 
 
 async def replay_to_platform(view: RunView, platform: ChannelAdapter, speed: float) -> int:
