@@ -30,11 +30,20 @@ def pack(tmp_path):
     return write_pack(tmp_path / "pack")
 
 
-def platform_for(fake: FakeDiscord, pack, token: str = "bot-token", channel: int | None = None,
-                 persona_tokens: str = "") -> DiscordPlatform:
-    env = {"DISCORD_BOT_TOKEN": token, "DISCORD_CHANNEL_ID": str(channel or fake.channel_id),
-           "DISCORD_PERSONA_TOKENS": persona_tokens,
-           "TOWNHALL_DISCORD_API_URL": fake.api_url, "TOWNHALL_DISCORD_GATEWAY_URL": fake.gateway_url}
+def platform_for(
+    fake: FakeDiscord,
+    pack,
+    token: str = "bot-token",
+    channel: int | None = None,
+    persona_tokens: str = "",
+) -> DiscordPlatform:
+    env = {
+        "DISCORD_BOT_TOKEN": token,
+        "DISCORD_CHANNEL_ID": str(channel or fake.channel_id),
+        "DISCORD_PERSONA_TOKENS": persona_tokens,
+        "TOWNHALL_DISCORD_API_URL": fake.api_url,
+        "TOWNHALL_DISCORD_GATEWAY_URL": fake.gateway_url,
+    }
     config = DiscordConfig.from_env([p.id for p in pack.personas], env)
     return DiscordPlatform(config, [Seat(p.id, p.name, p.avatar) for p in pack.personas])
 
@@ -48,8 +57,9 @@ async def test_two_personas_answer_a_human_under_their_own_names(fake, pack, db_
     async with live_room(pack, platform, db_path) as room:
         human = await fake.post_human("Should we launch in March?", "Ana")
         await fake.wait_for(lambda: len(persona_posts(fake)) == 2)
-        await fake.wait_for(lambda: any(m["content"].startswith("-# 🤔 Mia Chen")
-                                        for m in fake.webhook_messages()))
+        await fake.wait_for(
+            lambda: any(m["content"].startswith("-# 🤔 Mia Chen") for m in fake.webhook_messages())
+        )
         await platform.drain()
     posts = {m["author"]["username"]: m for m in persona_posts(fake)}
     assert set(posts) == {"🦊 Dana Fox", "Raj Patel"}  # emoji avatars ride in the name
@@ -57,9 +67,15 @@ async def test_two_personas_answer_a_human_under_their_own_names(fake, pack, db_
     assert posts["🦊 Dana Fox"]["avatar_url"] is None
     for post in posts.values():
         assert post["allowed_mentions"] == {"parse": []}  # nobody can be pinged
-        assert post["content"].startswith("> **Ana**: Should we launch in March? · [↪](https://discord.com/channels/")
-        assert post["content"].endswith(f"/{fake.channel_id}/{human['id']})\nDana on “Should we launch in March?”: agreed."
-                                        ) or "Raj on" in post["content"]
+        assert post["content"].startswith(
+            "> **Ana**: Should we launch in March? · [↪](https://discord.com/channels/"
+        )
+        assert (
+            post["content"].endswith(
+                f"/{fake.channel_id}/{human['id']})\nDana on “Should we launch in March?”: agreed."
+            )
+            or "Raj on" in post["content"]
+        )
     # Mia has no bot of her own: the app reacts, and one line names her.
     assert (int(human["id"]), "🤔", int(fake.bot["id"])) in fake.reactions
     view = await stored_run(db_path, room.run_id)
@@ -70,7 +86,8 @@ async def test_two_personas_answer_a_human_under_their_own_names(fake, pack, db_
 
 
 async def test_reaction_line_is_edited_not_reposted_and_persona_bots_react_as_themselves(
-        fake, pack, db_path):
+    fake, pack, db_path
+):
     mia = fake.add_bot("mia-token", "Mia")
     platform = platform_for(fake, pack, persona_tokens="mia=mia-token")
     async with live_room(pack, platform, db_path) as room:
@@ -81,15 +98,19 @@ async def test_reaction_line_is_edited_not_reposted_and_persona_bots_react_as_th
         dana_post = next(m for m in persona_posts(fake) if "Dana" in m["author"]["username"])
         our_id = platform.our_id(dana_post["id"])
         from bot.events import ReactionEvent
+
         for who, name, emoji in (("raj", "Raj Patel", "👍"), ("mia-free", "Ann Lee", "👍")):
-            platform.deliver(ReactionEvent(room.run_id, 0, our_id, who, name, emoji, time.time(), 0))
+            platform.deliver(
+                ReactionEvent(room.run_id, 0, our_id, who, name, emoji, time.time(), 0)
+            )
         await platform.drain()
     lines = [m for m in fake.webhook_messages() if m["content"].startswith("-# 👍")]
     assert len(lines) == 1
     assert lines[0]["content"].startswith("-# 👍 Raj Patel, Ann Lee — on Dana Fox's [message]")
     assert lines[0]["edits"] == 1
-    assert not any("Mia" in m["content"] and m["content"].startswith("-# 🤔")
-                   for m in fake.webhook_messages())
+    assert not any(
+        "Mia" in m["content"] and m["content"].startswith("-# 🤔") for m in fake.webhook_messages()
+    )
 
 
 async def test_replies_inside_a_thread_stay_in_that_thread(fake, pack, db_path):
@@ -142,7 +163,9 @@ async def test_dropped_gateway_resumes_without_losing_or_doubling(fake, pack, db
     assert fake.identifies == 1
     view = await stored_run(db_path, room.run_id)
     assert [m.text for m in view.messages if m.author_kind == "human"] == [
-        "Before the drop", "While disconnected"]
+        "Before the drop",
+        "While disconnected",
+    ]
 
 
 async def test_webhook_is_found_again_on_restart(fake, pack, db_path):
@@ -153,22 +176,35 @@ async def test_webhook_is_found_again_on_restart(fake, pack, db_path):
     assert len(fake.webhooks) == 1
 
 
-@pytest.mark.parametrize(("setup", "expected"), [
-    ({"token": "wrong"}, "DISCORD_BOT_TOKEN was rejected by Discord (401 Unauthorized) — fix: copy "
-                         "the token again"),
-    ({"intent_off": True}, "the Message Content intent is off — fix: Developer Portal"),
-    ({"permissions": BOT_PERMISSIONS & ~MANAGE_WEBHOOKS & ~ADD_REACTIONS},
-     "the bot lacks Manage Webhooks, Add Reactions in #general"),
-    ({"channel": "voice"}, "is a voice channel, not a text channel"),
-    ({"channel": 42}, "DISCORD_CHANNEL_ID 42: the bot townhall cannot see that channel"),
-    ({"persona_tokens": "mia=nope"}, "DISCORD_PERSONA_TOKENS (mia) was rejected by Discord"),
-])
+@pytest.mark.parametrize(
+    ("setup", "expected"),
+    [
+        (
+            {"token": "wrong"},
+            "DISCORD_BOT_TOKEN was rejected by Discord (401 Unauthorized) — fix: copy "
+            "the token again",
+        ),
+        ({"intent_off": True}, "the Message Content intent is off — fix: Developer Portal"),
+        (
+            {"permissions": BOT_PERMISSIONS & ~MANAGE_WEBHOOKS & ~ADD_REACTIONS},
+            "the bot lacks Manage Webhooks, Add Reactions in #general",
+        ),
+        ({"channel": "voice"}, "is a voice channel, not a text channel"),
+        ({"channel": 42}, "DISCORD_CHANNEL_ID 42: the bot townhall cannot see that channel"),
+        ({"persona_tokens": "mia=nope"}, "DISCORD_PERSONA_TOKENS (mia) was rejected by Discord"),
+    ],
+)
 async def test_start_up_checks_give_one_clear_message(fake, pack, setup, expected):
     fake.message_content_enabled = not setup.get("intent_off")
     fake.permissions = setup.get("permissions", BOT_PERMISSIONS)
     channel = fake.voice_id if setup.get("channel") == "voice" else setup.get("channel")
-    platform = platform_for(fake, pack, token=setup.get("token", "bot-token"), channel=channel,
-                            persona_tokens=setup.get("persona_tokens", ""))
+    platform = platform_for(
+        fake,
+        pack,
+        token=setup.get("token", "bot-token"),
+        channel=channel,
+        persona_tokens=setup.get("persona_tokens", ""),
+    )
     with pytest.raises(PlatformError) as caught:
         await asyncio.wait_for(platform.start(lambda *args: None), 20)
     assert expected in str(caught.value)
@@ -183,10 +219,22 @@ def test_config_errors_name_the_setting(pack):
     with pytest.raises(PlatformError, match="DISCORD_CHANNEL_ID 'general' is not a channel id"):
         DiscordConfig.from_env(ids, {"DISCORD_BOT_TOKEN": "t", "DISCORD_CHANNEL_ID": "general"})
     with pytest.raises(PlatformError, match="names zed, not in this pack"):
-        DiscordConfig.from_env(ids, {"DISCORD_BOT_TOKEN": "t", "DISCORD_CHANNEL_ID": "1",
-                                     "DISCORD_PERSONA_TOKENS": "zed=abc"})
-    config = DiscordConfig.from_env(ids, {"DISCORD_BOT_TOKEN": "t", "DISCORD_CHANNEL_ID": "1",
-                                          "DISCORD_PERSONA_TOKENS": '{"mia": "abc"}'})
+        DiscordConfig.from_env(
+            ids,
+            {
+                "DISCORD_BOT_TOKEN": "t",
+                "DISCORD_CHANNEL_ID": "1",
+                "DISCORD_PERSONA_TOKENS": "zed=abc",
+            },
+        )
+    config = DiscordConfig.from_env(
+        ids,
+        {
+            "DISCORD_BOT_TOKEN": "t",
+            "DISCORD_CHANNEL_ID": "1",
+            "DISCORD_PERSONA_TOKENS": '{"mia": "abc"}',
+        },
+    )
     assert config.persona_tokens == {"mia": "abc"}
 
 

@@ -4,7 +4,6 @@ against the fake Discord and Slack servers."""
 from __future__ import annotations
 
 import asyncio
-import os
 
 import pytest
 
@@ -17,35 +16,60 @@ from tests.fakes.slack_server import FakeSlack
 async def townhall(*args: str, env: dict[str, str], timeout: float = 60) -> tuple[int, str, str]:
     """Run the CLI without blocking the loop the fake servers live on."""
     process = await asyncio.create_subprocess_exec(
-        *townhall_command(), *args, env=env, stdin=asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+        *townhall_command(),
+        *args,
+        env=env,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
     out, err = await asyncio.wait_for(process.communicate(), timeout)
     return process.returncode, out.decode(), err.decode()
 
 
-def discord_env(cli_env: dict[str, str], fake: FakeDiscord, token: str = "bot-token") -> dict[str, str]:
-    return {**cli_env, "DISCORD_BOT_TOKEN": token, "DISCORD_CHANNEL_ID": str(fake.channel_id),
-            "TOWNHALL_DISCORD_API_URL": fake.api_url, "TOWNHALL_DISCORD_GATEWAY_URL": fake.gateway_url}
+def discord_env(
+    cli_env: dict[str, str], fake: FakeDiscord, token: str = "bot-token"
+) -> dict[str, str]:
+    return {
+        **cli_env,
+        "DISCORD_BOT_TOKEN": token,
+        "DISCORD_CHANNEL_ID": str(fake.channel_id),
+        "TOWNHALL_DISCORD_API_URL": fake.api_url,
+        "TOWNHALL_DISCORD_GATEWAY_URL": fake.gateway_url,
+    }
 
 
 def write_script(path) -> str:
     """A fake model's answers, used in turn: two replies and a reaction, then silence."""
-    answers = ['{"action": "reply", "text": "I like it."}', '{"action": "react", "emoji": "👍"}',
-               '{"action": "reply", "text": "Not so fast."}', *['{"action": "ignore"}'] * 30]
+    answers = [
+        '{"action": "reply", "text": "I like it."}',
+        '{"action": "react", "emoji": "👍"}',
+        '{"action": "reply", "text": "Not so fast."}',
+        *['{"action": "ignore"}'] * 30,
+    ]
     path.write_text("\n".join(answers), encoding="utf-8")
     return f"fake:{path}"
 
 
 async def test_replay_to_discord_reposts_a_stored_run(cli_env, tmp_path):
     pack = write_pack(tmp_path / "pack")
-    code, out, err = await townhall("run", "Launch in March?", "--pack", str(pack.path), "--model",
-                                    write_script(tmp_path / "script.jsonl"), "--speed", "0",
-                                    env=cli_env)
+    code, out, err = await townhall(
+        "run",
+        "Launch in March?",
+        "--pack",
+        str(pack.path),
+        "--model",
+        write_script(tmp_path / "script.jsonl"),
+        "--speed",
+        "0",
+        env=cli_env,
+    )
     assert code == 0, err
     fake = await FakeDiscord().start()
     try:
-        code, out, err = await townhall("replay", "last", "--to", "discord", "--speed", "0",
-                                        env=discord_env(cli_env, fake))
+        code, out, err = await townhall(
+            "replay", "last", "--to", "discord", "--speed", "0", env=discord_env(cli_env, fake)
+        )
         assert code == 0, err
         assert "re-posted" in out and "to discord" in out
         posted = fake.webhook_messages()
@@ -62,8 +86,15 @@ async def test_replay_to_discord_reposts_a_stored_run(cli_env, tmp_path):
 async def test_bad_discord_token_is_one_clear_line(cli_env):
     fake = await FakeDiscord().start()
     try:
-        code, out, err = await townhall("run", "Hello", "--platform", "discord", "--model", "fake",
-                                        env=discord_env(cli_env, fake, token="wrong"))
+        code, out, err = await townhall(
+            "run",
+            "Hello",
+            "--platform",
+            "discord",
+            "--model",
+            "fake",
+            env=discord_env(cli_env, fake, token="wrong"),
+        )
     finally:
         await fake.close()
     assert code == 2
@@ -74,12 +105,33 @@ async def test_bad_discord_token_is_one_clear_line(cli_env):
 async def test_run_on_slack_stays_open_until_max_seconds(cli_env, tmp_path):
     pack = write_pack(tmp_path / "pack")
     fake = await FakeSlack().start()
-    env = {**cli_env, "SLACK_BOT_TOKEN": fake.bot_token, "SLACK_APP_TOKEN": fake.app_token,
-           "SLACK_CHANNEL": fake.channel_id, "TOWNHALL_SLACK_API_URL": fake.api_url}
+    env = {
+        **cli_env,
+        "SLACK_BOT_TOKEN": fake.bot_token,
+        "SLACK_APP_TOKEN": fake.app_token,
+        "SLACK_CHANNEL": fake.channel_id,
+        "TOWNHALL_SLACK_API_URL": fake.api_url,
+    }
     try:
-        run = asyncio.create_task(townhall(
-            "run", "Opening pitch", "--platform", "slack", "--pack", str(pack.path), "--model",
-            "fake", "--speed", "0", "--max-seconds", "4", "--as", "Sam", env=env))
+        run = asyncio.create_task(
+            townhall(
+                "run",
+                "Opening pitch",
+                "--platform",
+                "slack",
+                "--pack",
+                str(pack.path),
+                "--model",
+                "fake",
+                "--speed",
+                "0",
+                "--max-seconds",
+                "4",
+                "--as",
+                "Sam",
+                env=env,
+            )
+        )
         await fake.wait_for(lambda: any(m.get("username") == "Sam" for m in fake.app_posts()), 30)
         await fake.post_human("A question from the channel")  # the room is still listening
         code, out, err = await run
@@ -97,5 +149,3 @@ async def test_unknown_platform_is_refused(cli_env, platform):
     code, out, err = await townhall("run", "Hi", "--platform", platform, env=cli_env)
     assert code == 2
     assert f"unknown platform '{platform}'" in err
-
-

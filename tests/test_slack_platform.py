@@ -1,4 +1,5 @@
-"""The Slack adapter with the real slack-bolt / slack_sdk against a fake Slack (Web API + Socket Mode)."""
+"""The Slack adapter with the real slack-bolt and slack_sdk against a fake Slack (Web API and
+Socket Mode)."""
 
 from __future__ import annotations
 
@@ -26,9 +27,16 @@ def pack(tmp_path):
 
 
 def platform_for(fake: FakeSlack, pack, **overrides: str) -> SlackPlatform:
-    env = {"SLACK_BOT_TOKEN": fake.bot_token, "SLACK_APP_TOKEN": fake.app_token,
-           "SLACK_CHANNEL": "#general", "TOWNHALL_SLACK_API_URL": fake.api_url, **overrides}
-    return SlackPlatform(SlackConfig.from_env(env), [Seat(p.id, p.name, p.avatar) for p in pack.personas])
+    env = {
+        "SLACK_BOT_TOKEN": fake.bot_token,
+        "SLACK_APP_TOKEN": fake.app_token,
+        "SLACK_CHANNEL": "#general",
+        "TOWNHALL_SLACK_API_URL": fake.api_url,
+        **overrides,
+    }
+    return SlackPlatform(
+        SlackConfig.from_env(env), [Seat(p.id, p.name, p.avatar) for p in pack.personas]
+    )
 
 
 async def test_two_personas_answer_a_human_under_their_own_names(fake, pack, db_path):
@@ -51,7 +59,8 @@ async def test_two_personas_answer_a_human_under_their_own_names(fake, pack, db_
     assert line["text"] == "_🤔 Mia Chen — on Ana's message_"
     view = await stored_run(db_path, room.run_id)
     assert [(m.author_name, m.text) for m in view.messages if m.author_kind == "human"] == [
-        ("Ana", "Ship it on @here Friday? @Ben & me")]
+        ("Ana", "Ship it on @here Friday? @Ben & me")
+    ]
     assert len([m for m in view.messages if m.author_kind == "persona"]) == 2  # self-events dropped
 
 
@@ -62,8 +71,11 @@ async def test_thread_replies_stay_in_the_thread(fake, pack, db_path):
         await fake.wait_for(lambda: len(fake.persona_posts()) == 2)
         await fake.post_human("A detail in the thread", user="U0BEN", thread_ts=root["ts"])
         # Mia (never cooling down: she only reacts) puts her reaction line in the thread.
-        await fake.wait_for(lambda: any(m.get("thread_ts") == root["ts"] and "Mia" in m["text"]
-                                        for m in fake.app_posts()))
+        await fake.wait_for(
+            lambda: any(
+                m.get("thread_ts") == root["ts"] and "Mia" in m["text"] for m in fake.app_posts()
+            )
+        )
         await platform.drain()
     assert all(m.get("thread_ts") == root["ts"] for m in fake.persona_posts()[2:])
     view = await stored_run(db_path, room.run_id)
@@ -99,18 +111,28 @@ async def test_dropped_socket_reconnects_without_losing_or_doubling(fake, pack, 
         await platform.drain()
     view = await stored_run(db_path, room.run_id)
     assert [m.text for m in view.messages if m.author_kind == "human"] == [
-        "Before the drop", "After the reconnect"]
+        "Before the drop",
+        "After the reconnect",
+    ]
 
 
-@pytest.mark.parametrize(("setup", "expected"), [
-    ({"SLACK_BOT_TOKEN": "xoxb-wrong"}, "SLACK_BOT_TOKEN was rejected by Slack (invalid_auth) — fix: "),
-    ({"SLACK_APP_TOKEN": "xapp-wrong"}, "SLACK_APP_TOKEN was rejected by Slack (invalid_auth)"),
-    ({"SLACK_CHANNEL": "nowhere"}, "SLACK_CHANNEL #nowhere: no such channel the app can see"),
-    ({"SLACK_CHANNEL": "C0OTHER1"}, "SLACK_CHANNEL C0OTHER1: channel_not_found"),
-    ({"scopes": "chat:write,users:read"}, "the Slack app lacks the scopes chat:write.customize, "
-                                          "reactions:write"),
-    ({"outside": "1"}, "the app is not in #general — fix: type /invite @townhall"),
-])
+@pytest.mark.parametrize(
+    ("setup", "expected"),
+    [
+        (
+            {"SLACK_BOT_TOKEN": "xoxb-wrong"},
+            "SLACK_BOT_TOKEN was rejected by Slack (invalid_auth) — fix: ",
+        ),
+        ({"SLACK_APP_TOKEN": "xapp-wrong"}, "SLACK_APP_TOKEN was rejected by Slack (invalid_auth)"),
+        ({"SLACK_CHANNEL": "nowhere"}, "SLACK_CHANNEL #nowhere: no such channel the app can see"),
+        ({"SLACK_CHANNEL": "C0OTHER1"}, "SLACK_CHANNEL C0OTHER1: channel_not_found"),
+        (
+            {"scopes": "chat:write,users:read"},
+            "the Slack app lacks the scopes chat:write.customize, reactions:write",
+        ),
+        ({"outside": "1"}, "the app is not in #general — fix: type /invite @townhall"),
+    ],
+)
 async def test_start_up_checks_give_one_clear_message(fake, pack, setup, expected):
     fake.scopes = setup.pop("scopes", fake.scopes)
     fake.app_in_channel = not setup.pop("outside", "")
@@ -124,7 +146,9 @@ async def test_start_up_checks_give_one_clear_message(fake, pack, setup, expecte
 def test_config_errors_name_the_setting():
     with pytest.raises(PlatformError, match="SLACK_BOT_TOKEN is not set"):
         SlackConfig.from_env({})
-    with pytest.raises(PlatformError, match=r"SLACK_APP_TOKEN is not an app-level token \(xapp-…\)"):
+    with pytest.raises(
+        PlatformError, match=r"SLACK_APP_TOKEN is not an app-level token \(xapp-…\)"
+    ):
         SlackConfig.from_env({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xoxb-2"})
     with pytest.raises(PlatformError, match="SLACK_CHANNEL is not set"):
         SlackConfig.from_env({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-2"})

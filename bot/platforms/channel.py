@@ -29,7 +29,8 @@ _SEEN_LIMIT = 5000  # inbound platform ids remembered to drop redeliveries
 
 
 class PlatformError(ValueError):
-    """A user-fixable problem connecting to a chat platform: one line naming the setting and the fix."""
+    """A user-fixable problem connecting to a chat platform: one line naming the setting and
+    the fix."""
 
 
 @dataclass(frozen=True)
@@ -42,7 +43,8 @@ class Seat:
 
     @property
     def avatar_url(self) -> str | None:
-        return self.avatar if self.avatar and self.avatar.startswith(("https://", "http://")) else None
+        web = self.avatar and self.avatar.startswith(("https://", "http://"))
+        return self.avatar if web else None
 
     @property
     def avatar_emoji(self) -> str | None:
@@ -59,7 +61,7 @@ class Placed:
 
 @dataclass
 class ReactionLine:
-    """The compact, visibly attributed reaction summary under one message: "👍 Dana, Raj · 👀 Priya"."""
+    """The compact, visibly attributed reactions to one message: "👍 Dana, Raj · 👀 Priya"."""
 
     names: dict[str, list[str]] = field(default_factory=dict)
     line_id: str | None = None
@@ -103,7 +105,8 @@ def snippet(text: str, limit: int = QUOTE_CHARS) -> str:
 def notice_for(event: StatusEvent) -> str | None:
     """The lifecycle lines worth showing in a channel; joins and speed changes are noise there."""
     if event.kind == "started":
-        return f"session started · pack {event.data.get('pack', '?')} · model {event.data.get('model', '?')}"
+        data = event.data
+        return f"session started · pack {data.get('pack', '?')} · model {data.get('model', '?')}"
     if event.kind == "finished":
         return f"session ended · {event.data.get('reason', 'finished')}"
     if event.kind in {"paused", "resumed"}:
@@ -150,7 +153,8 @@ class ChannelAdapter(ABC):
     async def stop(self) -> None:
         if self._sender is not None:
             self._queue.put_nowait(None)
-            try:  # show what is queued, but a platform that stopped answering must not hang the exit
+            # Show what is queued, but a platform that stopped answering must not hang the exit.
+            try:
                 await asyncio.wait_for(asyncio.shield(self._sender), STOP_TIMEOUT)
             except TimeoutError:
                 log.warning("%s: gave up on %d unsent events after %g s", self.name,

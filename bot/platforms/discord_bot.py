@@ -40,7 +40,14 @@ REQUIRED_PERMISSIONS = (
     ("add_reactions", "Add Reactions"),
     ("read_message_history", "Read Message History"),
 )
+# The invite asks for these plus Send Messages in Threads: 275414846528.
+INVITE_PERMISSIONS = discord.Permissions(send_messages_in_threads=True,
+                                         **{attr: True for attr, _ in REQUIRED_PERMISSIONS})
 _HUMAN_MESSAGE_TYPES = {discord.MessageType.default, discord.MessageType.reply}
+
+
+def invite_url(application_id: int) -> str:
+    return discord.utils.oauth_url(application_id, permissions=INVITE_PERMISSIONS, scopes=("bot",))
 
 
 @dataclass(frozen=True)
@@ -52,16 +59,19 @@ class DiscordConfig:
     gateway_url: str | None = None
 
     @classmethod
-    def from_env(cls, persona_ids: Iterable[str], env: Mapping[str, str] = os.environ) -> DiscordConfig:
+    def from_env(cls, persona_ids: Iterable[str],
+                 env: Mapping[str, str] = os.environ) -> DiscordConfig:
         token = env.get("DISCORD_BOT_TOKEN", "").strip()
         if not token:
-            raise PlatformError("DISCORD_BOT_TOKEN is not set — fix: put your bot's token (Developer "
-                                f"Portal → Bot → Reset Token) in the environment or .env; see {SETUP_GUIDE}")
+            raise PlatformError(
+                "DISCORD_BOT_TOKEN is not set — fix: put your bot's token (Developer Portal → Bot "
+                f"→ Reset Token) in the environment or .env; see {SETUP_GUIDE}")
         raw_channel = env.get("DISCORD_CHANNEL_ID", "").strip()
         if not raw_channel.isdigit():
-            raise PlatformError(f"DISCORD_CHANNEL_ID {'is not set' if not raw_channel else repr(raw_channel) + ' is not a channel id'}"
-                                " — fix: enable Developer Mode (User Settings → Advanced), right-click "
-                                "the channel → Copy Channel ID")
+            problem = f"{raw_channel!r} is not a channel id" if raw_channel else "is not set"
+            raise PlatformError(
+                f"DISCORD_CHANNEL_ID {problem} — fix: enable Developer Mode (User Settings → "
+                "Advanced), right-click the channel → Copy Channel ID")
         return cls(token, int(raw_channel),
                    parse_persona_tokens(env.get("DISCORD_PERSONA_TOKENS", ""), set(persona_ids)),
                    env.get("TOWNHALL_DISCORD_API_URL") or None,
@@ -91,8 +101,8 @@ def parse_persona_tokens(raw: str, persona_ids: set[str]) -> dict[str, str]:
             pairs[persona_id.strip()] = token.strip()
     unknown = sorted(set(pairs) - persona_ids)
     if unknown:
-        raise PlatformError(f"DISCORD_PERSONA_TOKENS names {', '.join(unknown)}, not in this pack — "
-                            f"fix: use persona ids ({', '.join(sorted(persona_ids))})")
+        raise PlatformError(f"DISCORD_PERSONA_TOKENS names {', '.join(unknown)}, not in this pack "
+                            f"— fix: use persona ids ({', '.join(sorted(persona_ids))})")
     return {k: str(v) for k, v in pairs.items()}
 
 
@@ -107,7 +117,8 @@ def point_discord_at(api_url: str | None, gateway_url: str | None) -> None:
 
 
 def webhook_username(name: str) -> str:
-    """Discord refuses webhook names containing "discord" or "clyde"; a zero-width space defuses them."""
+    """Discord refuses webhook names containing "discord" or "clyde"; a zero-width space
+    defuses them."""
     for word in ("discord", "clyde"):
         lower = name.lower()
         while word in lower:
@@ -118,7 +129,8 @@ def webhook_username(name: str) -> str:
 
 
 def split_content(text: str, limit: int = MAX_CONTENT) -> list[str]:
-    """Discord takes 2,000 characters a message; longer text goes out in pieces, cut at line ends."""
+    """Discord takes 2,000 characters a message; longer text goes out in pieces, cut at line
+    ends."""
     pieces: list[str] = []
     while len(text) > limit:
         cut = text.rfind("\n", 0, limit)
@@ -138,7 +150,8 @@ def _intents() -> discord.Intents:
 
 class DiscordPlatform(ChannelAdapter):
     name = "discord"
-    capabilities = Capabilities(per_persona_identity=True, per_persona_reactions=False, threads=True)
+    capabilities = Capabilities(per_persona_identity=True, per_persona_reactions=False,
+                                threads=True)
 
     def __init__(self, config: DiscordConfig, seats: Iterable[Seat]) -> None:
         # Webhook execution is limited to about 5 per 2 s per webhook: pace below that.
@@ -179,7 +192,8 @@ class DiscordPlatform(ChannelAdapter):
 
     async def _seat_bot(self, client: discord.Client, token: str, setting: str,
                         intents: discord.Intents) -> None:
-        """Log in and open the gateway as a task (several clients share one loop: start, not run)."""
+        """Log in and open the gateway as a task (several clients share one loop: start(), not
+        run())."""
         try:
             await client.login(token)
         except discord.LoginFailure:
@@ -207,12 +221,13 @@ class DiscordPlatform(ChannelAdapter):
                                 "fix: check the network (or TOWNHALL_DISCORD_GATEWAY_URL)")
         problem = connection.exception()
         if isinstance(problem, discord.PrivilegedIntentsRequired):
-            raise PlatformError(f"{setting}: the Message Content intent is off — fix: Developer Portal "
-                                "→ your application → Bot → Privileged Gateway Intents → turn on "
-                                "MESSAGE CONTENT INTENT, then start again")
+            raise PlatformError(
+                f"{setting}: the Message Content intent is off — fix: Developer Portal → your "
+                "application → Bot → Privileged Gateway Intents → turn on MESSAGE CONTENT INTENT, "
+                "then start again")
         if isinstance(problem, discord.ConnectionClosed) and problem.code == 4004:
-            raise PlatformError(f"{setting} was rejected by Discord's gateway (4004) — fix: copy the "
-                                "token again (Developer Portal → Bot → Reset Token)")
+            raise PlatformError(f"{setting} was rejected by Discord's gateway (4004) — fix: copy "
+                                "the token again (Developer Portal → Bot → Reset Token)")
         raise PlatformError(f"Discord's gateway closed the connection: {problem}")
 
     async def _find_channel(self) -> discord.TextChannel:
@@ -226,7 +241,7 @@ class DiscordPlatform(ChannelAdapter):
                 raise PlatformError(
                     f"DISCORD_CHANNEL_ID {channel_id}: the bot {self.client.user} cannot see that "
                     f"channel (it is in: {guilds}) — fix: copy the right channel id, or invite the "
-                    f"bot to that server with the URL in {SETUP_GUIDE}") from None
+                    f"bot to that server: {invite_url(self.client.application_id)}") from None
         if not isinstance(channel, discord.TextChannel):
             kind = getattr(channel, "type", type(channel).__name__)
             raise PlatformError(f"DISCORD_CHANNEL_ID {channel_id} is a {kind} channel, not a text "
@@ -238,23 +253,27 @@ class DiscordPlatform(ChannelAdapter):
         missing = [label for attr, label in REQUIRED_PERMISSIONS if not getattr(granted, attr)]
         if missing:
             raise PlatformError(
-                f"the bot lacks {', '.join(missing)} in #{channel.name} — fix: grant them to the "
-                f"bot's role (Server Settings → Roles, or the channel's Permissions), or re-invite it "
-                f"with the URL in {SETUP_GUIDE}")
+                f"the bot lacks {', '.join(missing)} in #{channel.name} — fix: grant them to its "
+                "role (Server Settings → Roles, or the channel's Permissions), or re-invite it: "
+                f"{invite_url(self.client.application_id)}")
 
     async def _find_or_create_webhook(self, channel: discord.TextChannel) -> discord.Webhook:
-        """Reuse our webhook across restarts; never pile up new ones (Discord caps a channel at 15)."""
+        """Reuse our webhook across restarts; never pile up new ones (Discord caps a channel
+        at 15)."""
         hooks = await channel.webhooks()
         me = self.client.user.id
-        ours = [h for h in hooks if h.name == WEBHOOK_NAME and h.user and h.user.id == me and h.token]
+        ours = [h for h in hooks
+                if h.name == WEBHOOK_NAME and h.user and h.user.id == me and h.token]
         for duplicate in ours[1:]:
             await duplicate.delete(reason="townhall keeps one webhook per channel")
         if ours:
             return ours[0]
         if len(hooks) >= MAX_WEBHOOKS:
-            raise PlatformError(f"#{channel.name} already has {len(hooks)} webhooks, Discord's limit "
-                                "— fix: delete an unused one (Channel Settings → Integrations → Webhooks)")
-        return await channel.create_webhook(name=WEBHOOK_NAME, reason="townhall personas speak here")
+            raise PlatformError(
+                f"#{channel.name} already has {len(hooks)} webhooks, Discord's limit — fix: delete "
+                "an unused one (Channel Settings → Integrations → Webhooks)")
+        return await channel.create_webhook(name=WEBHOOK_NAME,
+                                            reason="townhall personas speak here")
 
     async def _disconnect(self) -> None:
         for client in (*self.persona_clients.values(), self.client):
@@ -319,7 +338,8 @@ class DiscordPlatform(ChannelAdapter):
     async def _send(self, content: str, username: str, avatar_url: str | None,
                     thread: str | None) -> discord.WebhookMessage:
         return await self._patiently(lambda: self._webhook.send(
-            content, username=webhook_username(username), avatar_url=avatar_url or discord.utils.MISSING,
+            content, username=webhook_username(username),
+            avatar_url=avatar_url or discord.utils.MISSING,
             allowed_mentions=discord.AllowedMentions.none(), wait=True,
             thread=discord.Object(int(thread)) if thread else discord.utils.MISSING))
 
@@ -328,7 +348,9 @@ class DiscordPlatform(ChannelAdapter):
         if quote is not None:
             author, excerpt, parent = quote
             text = f"> **{author}**: {excerpt} · [↪]({self._jump(parent)})\n{text}"
-        username = seat.name if seat.avatar_url or not seat.avatar_emoji else f"{seat.avatar_emoji} {seat.name}"
+        # A webhook avatar must be a URL; an emoji avatar rides in front of the name instead.
+        emoji = seat.avatar_emoji
+        username = f"{emoji} {seat.name}" if emoji else seat.name
         first: discord.WebhookMessage | None = None
         for piece in split_content(text):
             sent = await self._send(piece, username, seat.avatar_url, thread)

@@ -29,7 +29,8 @@ def hosted_platform(name: str, people: Iterable[Persona | Participant],
         from bot.platforms.slack_app import SlackConfig, SlackPlatform
 
         return SlackPlatform(SlackConfig.from_env(env), seats)
-    raise PlatformError(f"unknown platform '{name}' — fix: use one of {', '.join(HOSTED_PLATFORMS)}")
+    raise PlatformError(f"unknown platform '{name}' — fix: use terminal, "
+                        f"{', '.join(HOSTED_PLATFORMS)}")
 
 
 async def replay_run_to(name: str, view: RunView, speed: float) -> int:
@@ -43,7 +44,8 @@ async def replay_to_platform(view: RunView, platform: ChannelAdapter, speed: flo
     run_id = view.run["id"]
 
     async def not_listening(name: str, text: str, reply_to: int | None):
-        raise HumanInputError(f"this channel is showing a replay of run {run_id}; nobody is listening")
+        raise HumanInputError(f"this channel is showing a replay of run {run_id}; nobody is "
+                              "listening")
 
     await platform.start(not_listening)
     try:

@@ -43,13 +43,14 @@ class SlackConfig:
         bot, app = env.get("SLACK_BOT_TOKEN", "").strip(), env.get("SLACK_APP_TOKEN", "").strip()
         channel = env.get("SLACK_CHANNEL", "").strip().lstrip("#")
         if not bot.startswith("xoxb-"):
-            raise PlatformError(f"SLACK_BOT_TOKEN {'is not set' if not bot else 'is not a bot token (xoxb-…)'}"
-                                " — fix: copy the Bot User OAuth Token from your app's OAuth & "
-                                f"Permissions page (create the app from {MANIFEST})")
+            problem = "is not a bot token (xoxb-…)" if bot else "is not set"
+            raise PlatformError(f"SLACK_BOT_TOKEN {problem} — fix: copy the Bot User OAuth Token "
+                                "from your app's OAuth & Permissions page (create the app from "
+                                f"{MANIFEST})")
         if not app.startswith("xapp-"):
-            raise PlatformError(f"SLACK_APP_TOKEN {'is not set' if not app else 'is not an app-level token (xapp-…)'}"
-                                " — fix: Basic Information → App-Level Tokens → Generate, with scope "
-                                "connections:write")
+            problem = "is not an app-level token (xapp-…)" if app else "is not set"
+            raise PlatformError(f"SLACK_APP_TOKEN {problem} — fix: Basic Information → App-Level "
+                                "Tokens → Generate, with scope connections:write")
         if not channel:
             raise PlatformError("SLACK_CHANNEL is not set — fix: set it to the channel's name "
                                 "(e.g. townhall) or id (C…)")
@@ -72,7 +73,8 @@ def emoji_names(char: str) -> list[str]:
 
 class SlackPlatform(ChannelAdapter):
     name = "slack"
-    capabilities = Capabilities(per_persona_identity=True, per_persona_reactions=False, threads=True)
+    capabilities = Capabilities(per_persona_identity=True, per_persona_reactions=False,
+                                threads=True)
 
     def __init__(self, config: SlackConfig, seats: Iterable[Seat]) -> None:
         # chat.postMessage allows about one message a second per channel, with short bursts.
@@ -98,8 +100,8 @@ class SlackPlatform(ChannelAdapter):
         missing = [s for s in REQUIRED_SCOPES if granted is not None and s not in granted]
         if missing:
             raise PlatformError(f"the Slack app lacks the scope{'s' if len(missing) > 1 else ''} "
-                                f"{', '.join(missing)} — fix: add them under OAuth & Permissions → Bot "
-                                f"Token Scopes (or paste {MANIFEST}) and reinstall the app")
+                                f"{', '.join(missing)} — fix: add them under OAuth & Permissions → "
+                                f"Bot Token Scopes (or paste {MANIFEST}) and reinstall the app")
         self.channel_id = await self._find_channel()
         # Socket Mode would retry a bad app token forever; ask once here for a clear answer.
         await self._call("SLACK_APP_TOKEN", self.web.apps_connections_open,
@@ -117,13 +119,13 @@ class SlackPlatform(ChannelAdapter):
                 "not_authed": "copy the token again from your app's settings",
                 "account_inactive": "the app was uninstalled: reinstall it to the workspace",
                 "token_revoked": "reinstall the app and copy the new token",
-                "not_allowed_token_type": "use the token of the right kind (xoxb- bot, xapp- app-level)",
+                "not_allowed_token_type": "use a token of the right kind (xoxb- bot, xapp- app)",
             }
             raise PlatformError(f"{setting} was rejected by Slack ({error}) — fix: "
                                 f"{fixes.get(error, 'see ' + MANIFEST)}") from None
         except OSError as exc:
-            raise PlatformError(f"cannot reach Slack's API at {self.web.base_url}: {exc} — fix: check "
-                                "the network (or TOWNHALL_SLACK_API_URL)") from None
+            raise PlatformError(f"cannot reach Slack's API at {self.web.base_url}: {exc} — fix: "
+                                "check the network (or TOWNHALL_SLACK_API_URL)") from None
 
     async def _find_channel(self) -> str:
         wanted = self.config.channel
@@ -131,8 +133,9 @@ class SlackPlatform(ChannelAdapter):
             try:
                 info = (await self.web.conversations_info(channel=wanted))["channel"]
             except SlackApiError as exc:
-                raise PlatformError(f"SLACK_CHANNEL {wanted}: {exc.response.get('error')} — fix: use "
-                                    "the id from the channel's details (bottom of the About tab)") from None
+                raise PlatformError(
+                    f"SLACK_CHANNEL {wanted}: {exc.response.get('error')} — fix: use the id from "
+                    "the channel's details (bottom of the About tab)") from None
         else:
             info = await self._channel_by_name(wanted)
         if not info.get("is_member"):
@@ -143,15 +146,16 @@ class SlackPlatform(ChannelAdapter):
     async def _channel_by_name(self, name: str) -> dict:
         cursor = None
         while True:
-            page = await self.web.conversations_list(types="public_channel,private_channel",
-                                                     exclude_archived=True, limit=1000, cursor=cursor)
+            page = await self.web.conversations_list(
+                types="public_channel,private_channel", exclude_archived=True, limit=1000,
+                cursor=cursor)
             for channel in page["channels"]:
                 if channel.get("name") == name:
                     return channel
             cursor = (page.get("response_metadata") or {}).get("next_cursor")
             if not cursor:
-                raise PlatformError(f"SLACK_CHANNEL #{name}: no such channel the app can see — fix: "
-                                    "check the name, or use the channel id (C…)")
+                raise PlatformError(f"SLACK_CHANNEL #{name}: no such channel the app can see — "
+                                    "fix: check the name, or use the channel id (C…)")
 
     async def _disconnect(self) -> None:
         if self.handler is not None:
@@ -263,7 +267,8 @@ class SlackPlatform(ChannelAdapter):
         return await self._post_as(self._line(author, text), target.thread, "townhall", {})
 
     async def _edit_line(self, target: Placed, line_id: str, author: str, text: str) -> None:
-        await self.web.chat_update(channel=self.channel_id, ts=line_id, text=self._line(author, text))
+        await self.web.chat_update(channel=self.channel_id, ts=line_id,
+                                   text=self._line(author, text))
 
 
 def _scopes(headers: Mapping[str, object]) -> set[str] | None:

@@ -25,8 +25,14 @@ ADD_REACTIONS = 1 << 6
 READ_MESSAGE_HISTORY = 1 << 16
 MANAGE_WEBHOOKS = 1 << 29
 SEND_MESSAGES_IN_THREADS = 1 << 38
-BOT_PERMISSIONS = (VIEW_CHANNEL | SEND_MESSAGES | ADD_REACTIONS | READ_MESSAGE_HISTORY
-                   | MANAGE_WEBHOOKS | SEND_MESSAGES_IN_THREADS)
+BOT_PERMISSIONS = (
+    VIEW_CHANNEL
+    | SEND_MESSAGES
+    | ADD_REACTIONS
+    | READ_MESSAGE_HISTORY
+    | MANAGE_WEBHOOKS
+    | SEND_MESSAGES_IN_THREADS
+)
 MESSAGE_CONTENT_INTENT = 1 << 15
 BOT = web.RequestKey("bot", dict)
 
@@ -36,8 +42,11 @@ def _now() -> str:
 
 
 def _json(data: object, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
-    return web.Response(body=json.dumps(data).encode(), status=status,
-                        headers={"Content-Type": "application/json", **(headers or {})})
+    return web.Response(
+        body=json.dumps(data).encode(),
+        status=status,
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
 
 
 def _error(status: int, message: str, code: int = 0) -> web.Response:
@@ -63,11 +72,20 @@ class RateLimit:
 
 
 class FakeDiscord:
-    def __init__(self, *, token: str = "bot-token", message_content_enabled: bool = True,
-                 permissions: int = BOT_PERMISSIONS) -> None:
+    def __init__(
+        self,
+        *,
+        token: str = "bot-token",
+        message_content_enabled: bool = True,
+        permissions: int = BOT_PERMISSIONS,
+    ) -> None:
         self._ids = itertools.count(1_200_000_000_000_000_000)
         self.message_content_enabled = message_content_enabled
-        self.guild_id, self.channel_id, self.voice_id = self.snowflake(), self.snowflake(), self.snowflake()
+        self.guild_id, self.channel_id, self.voice_id = (
+            self.snowflake(),
+            self.snowflake(),
+            self.snowflake(),
+        )
         self.app_id = self.snowflake()
         self.bot_role_id = self.snowflake()
         self.permissions = permissions
@@ -91,8 +109,16 @@ class FakeDiscord:
         return next(self._ids)
 
     def add_bot(self, token: str, name: str) -> dict:
-        user = {"id": str(self.snowflake()), "username": name, "discriminator": "0", "global_name": None,
-                "avatar": None, "bot": True, "flags": 0, "public_flags": 0}
+        user = {
+            "id": str(self.snowflake()),
+            "username": name,
+            "discriminator": "0",
+            "global_name": None,
+            "avatar": None,
+            "bot": True,
+            "flags": 0,
+            "public_flags": 0,
+        }
         self.bots[token] = user
         return user
 
@@ -145,37 +171,66 @@ class FakeDiscord:
 
     # -- test controls -----------------------------------------------------------------------
 
-    def rate_limit(self, method: str, path_part: str, retry_after: float, *, via: bool = True,
-                   times: int = 1) -> None:
-        """Answer the next `times` matching requests with 429 (with or without Cloudflare's tell)."""
+    def rate_limit(
+        self, method: str, path_part: str, retry_after: float, *, via: bool = True, times: int = 1
+    ) -> None:
+        """Answer the next `times` matching requests with 429, with or without the `Via` header
+        (without it, discord.py takes the 429 for a Cloudflare ban)."""
         self.rate_limits.append(RateLimit(method, path_part, retry_after, via, times))
 
     def human(self, name: str) -> dict:
         if name not in self.humans:
-            self.humans[name] = {"id": str(self.snowflake()), "username": name.lower(),
-                                 "discriminator": "0", "global_name": name, "avatar": None,
-                                 "public_flags": 0}
+            self.humans[name] = {
+                "id": str(self.snowflake()),
+                "username": name.lower(),
+                "discriminator": "0",
+                "global_name": name,
+                "avatar": None,
+                "public_flags": 0,
+            }
         return self.humans[name]
 
-    async def post_human(self, text: str, name: str = "Ana", *, reply_to: int | None = None,
-                         thread_id: int | None = None) -> dict:
+    async def post_human(
+        self,
+        text: str,
+        name: str = "Ana",
+        *,
+        reply_to: int | None = None,
+        thread_id: int | None = None,
+    ) -> dict:
         channel_id = thread_id or self.channel_id
         message = self._message(channel_id, text, self.human(name))
         if reply_to is not None:
             message["type"] = 19
-            message["message_reference"] = {"message_id": str(reply_to), "channel_id": str(channel_id),
-                                            "guild_id": str(self.guild_id)}
+            message["message_reference"] = {
+                "message_id": str(reply_to),
+                "channel_id": str(channel_id),
+                "guild_id": str(self.guild_id),
+            }
         await self._created(message)
         return message
 
     async def create_thread(self, message_id: int, name: str, owner: str = "Ana") -> dict:
         """A thread started on a message has that message's id (as on Discord)."""
-        thread = {"id": str(message_id), "guild_id": str(self.guild_id), "parent_id": str(self.channel_id),
-                  "owner_id": self.human(owner)["id"], "name": name, "type": 11,
-                  "last_message_id": None, "message_count": 0, "member_count": 1,
-                  "rate_limit_per_user": 0, "flags": 0,
-                  "thread_metadata": {"archived": False, "auto_archive_duration": 1440,
-                                      "archive_timestamp": _now(), "locked": False}}
+        thread = {
+            "id": str(message_id),
+            "guild_id": str(self.guild_id),
+            "parent_id": str(self.channel_id),
+            "owner_id": self.human(owner)["id"],
+            "name": name,
+            "type": 11,
+            "last_message_id": None,
+            "message_count": 0,
+            "member_count": 1,
+            "rate_limit_per_user": 0,
+            "flags": 0,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": 1440,
+                "archive_timestamp": _now(),
+                "locked": False,
+            },
+        }
         self.threads[message_id] = thread
         await self._dispatch_all("THREAD_CREATE", {**thread, "newly_created": True})
         return thread
@@ -204,14 +259,20 @@ class FakeDiscord:
         for limit in self.rate_limits:
             if limit.times and request.method == limit.method and limit.path_part in request.path:
                 limit.times -= 1
-                headers = {"Retry-After": str(max(1, round(limit.retry_after))),
-                           "X-RateLimit-Limit": "5", "X-RateLimit-Remaining": "0",
-                           "X-RateLimit-Reset-After": str(limit.retry_after),
-                           "X-RateLimit-Scope": "user"}
+                headers = {
+                    "Retry-After": str(max(1, round(limit.retry_after))),
+                    "X-RateLimit-Limit": "5",
+                    "X-RateLimit-Remaining": "0",
+                    "X-RateLimit-Reset-After": str(limit.retry_after),
+                    "X-RateLimit-Scope": "user",
+                }
                 if limit.via:
                     headers["Via"] = "1.1 google"
-                    body = {"message": "You are being rate limited.", "retry_after": limit.retry_after,
-                            "global": False}
+                    body = {
+                        "message": "You are being rate limited.",
+                        "retry_after": limit.retry_after,
+                        "global": False,
+                    }
                     response = _json(body, 429, headers)
                 else:
                     response = web.Response(text="error code: 1015", status=429, headers=headers)
@@ -233,14 +294,37 @@ class FakeDiscord:
 
     async def _application(self, request: web.Request) -> web.Response:
         bot = request[BOT]
-        return _json({"id": bot["id"], "name": bot["username"], "description": "", "icon": None,
-                      "bot_public": False, "bot_require_code_grant": False, "owner": bot,
-                      "verify_key": "0" * 64, "flags": 0, "team": None, "rpc_origins": []})
+        return _json(
+            {
+                "id": bot["id"],
+                "name": bot["username"],
+                "description": "",
+                "icon": None,
+                "bot_public": False,
+                "bot_require_code_grant": False,
+                "owner": bot,
+                "verify_key": "0" * 64,
+                "flags": 0,
+                "team": None,
+                "rpc_origins": [],
+            }
+        )
 
     def _channel_data(self) -> dict:
-        return {"id": str(self.channel_id), "type": 0, "guild_id": str(self.guild_id), "name": "general",
-                "position": 0, "permission_overwrites": [], "parent_id": None, "topic": None,
-                "nsfw": False, "rate_limit_per_user": 0, "last_message_id": None, "flags": 0}
+        return {
+            "id": str(self.channel_id),
+            "type": 0,
+            "guild_id": str(self.guild_id),
+            "name": "general",
+            "position": 0,
+            "permission_overwrites": [],
+            "parent_id": None,
+            "topic": None,
+            "nsfw": False,
+            "rate_limit_per_user": 0,
+            "last_message_id": None,
+            "flags": 0,
+        }
 
     def _can(self, bit: int) -> bool:
         return bool(self.permissions & bit)
@@ -264,9 +348,17 @@ class FakeDiscord:
             return _error(403, "Missing Permissions", 50013)
         body = await request.json()
         hook_id = self.snowflake()
-        hook = {"id": str(hook_id), "type": 1, "guild_id": str(self.guild_id),
-                "channel_id": request.match_info["cid"], "name": body["name"], "avatar": None,
-                "token": uuid.uuid4().hex, "application_id": str(self.app_id), "user": request[BOT]}
+        hook = {
+            "id": str(hook_id),
+            "type": 1,
+            "guild_id": str(self.guild_id),
+            "channel_id": request.match_info["cid"],
+            "name": body["name"],
+            "avatar": None,
+            "token": uuid.uuid4().hex,
+            "application_id": str(self.app_id),
+            "user": request[BOT],
+        }
         self.webhooks[hook_id] = hook
         return _json(hook)
 
@@ -291,12 +383,22 @@ class FakeDiscord:
         thread_id = request.query.get("thread_id")
         if thread_id and int(thread_id) not in self.threads:
             return _error(400, "Unknown thread", 10003)
-        author = {"id": hook["id"], "username": name, "discriminator": "0000", "avatar": None,
-                  "bot": True, "public_flags": 0}
-        message = self._message(int(thread_id or hook["channel_id"]), body["content"], author,
-                                member=False)
-        message.update(webhook_id=hook["id"], avatar_url=body.get("avatar_url"),
-                       allowed_mentions=body.get("allowed_mentions"))
+        author = {
+            "id": hook["id"],
+            "username": name,
+            "discriminator": "0000",
+            "avatar": None,
+            "bot": True,
+            "public_flags": 0,
+        }
+        message = self._message(
+            int(thread_id or hook["channel_id"]), body["content"], author, member=False
+        )
+        message.update(
+            webhook_id=hook["id"],
+            avatar_url=body.get("avatar_url"),
+            allowed_mentions=body.get("allowed_mentions"),
+        )
         await self._created(message)
         waits = request.query.get("wait", "").lower() in {"1", "true"}
         return _json(message) if waits else web.Response(status=204)
@@ -329,13 +431,32 @@ class FakeDiscord:
     # -- messages ----------------------------------------------------------------------------
 
     def _message(self, channel_id: int, content: str, author: dict, member: bool = True) -> dict:
-        message = {"id": str(self.snowflake()), "channel_id": str(channel_id), "guild_id": str(self.guild_id),
-                   "author": author, "content": content, "timestamp": _now(), "edited_timestamp": None,
-                   "tts": False, "mention_everyone": False, "mentions": [], "mention_roles": [],
-                   "attachments": [], "embeds": [], "pinned": False, "type": 0, "flags": 0}
+        message = {
+            "id": str(self.snowflake()),
+            "channel_id": str(channel_id),
+            "guild_id": str(self.guild_id),
+            "author": author,
+            "content": content,
+            "timestamp": _now(),
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "attachments": [],
+            "embeds": [],
+            "pinned": False,
+            "type": 0,
+            "flags": 0,
+        }
         if member:
-            message["member"] = {"roles": [], "joined_at": _now(), "deaf": False, "mute": False,
-                                 "flags": 0}
+            message["member"] = {
+                "roles": [],
+                "joined_at": _now(),
+                "deaf": False,
+                "mute": False,
+                "flags": 0,
+            }
         return message
 
     async def _created(self, message: dict) -> None:
@@ -360,30 +481,82 @@ class FakeDiscord:
                 session.ws = None  # it will RESUME and get this again
 
     def _guild(self, user: dict) -> dict:
-        everyone = {"id": str(self.guild_id), "name": "@everyone", "permissions": str(VIEW_CHANNEL),
-                    "position": 0, "color": 0, "hoist": False, "managed": False,
-                    "mentionable": False, "flags": 0}
-        bot_role = {**everyone, "id": str(self.bot_role_id), "name": "townhall", "position": 1,
-                    "permissions": str(self.permissions), "managed": True}
-        members = [{"user": bot, "roles": [str(self.bot_role_id)], "joined_at": _now(), "deaf": False,
-                    "mute": False, "flags": 0} for bot in self.bots.values()]
-        voice = {**self._channel_data(), "id": str(self.voice_id), "type": 2, "name": "voice",
-                 "bitrate": 64000, "user_limit": 0}
-        return {"id": str(self.guild_id), "name": "Test Server", "icon": None, "owner_id": self.human("Owner")["id"],
-                "roles": [everyone, bot_role], "channels": [self._channel_data(), voice],
-                "threads": list(self.threads.values()), "members": members,
-                "member_count": len(members), "features": [], "emojis": [], "stickers": [],
-                "large": False, "unavailable": False, "premium_tier": 0, "preferred_locale": "en-US",
-                "system_channel_id": None, "afk_channel_id": None, "verification_level": 0,
-                "default_message_notifications": 0, "explicit_content_filter": 0, "mfa_level": 0,
-                "nsfw_level": 0, "voice_states": [], "presences": [], "stage_instances": [],
-                "guild_scheduled_events": [], "soundboard_sounds": [], "joined_at": _now()}
+        everyone = {
+            "id": str(self.guild_id),
+            "name": "@everyone",
+            "permissions": str(VIEW_CHANNEL),
+            "position": 0,
+            "color": 0,
+            "hoist": False,
+            "managed": False,
+            "mentionable": False,
+            "flags": 0,
+        }
+        bot_role = {
+            **everyone,
+            "id": str(self.bot_role_id),
+            "name": "townhall",
+            "position": 1,
+            "permissions": str(self.permissions),
+            "managed": True,
+        }
+        members = [
+            {
+                "user": bot,
+                "roles": [str(self.bot_role_id)],
+                "joined_at": _now(),
+                "deaf": False,
+                "mute": False,
+                "flags": 0,
+            }
+            for bot in self.bots.values()
+        ]
+        voice = {
+            **self._channel_data(),
+            "id": str(self.voice_id),
+            "type": 2,
+            "name": "voice",
+            "bitrate": 64000,
+            "user_limit": 0,
+        }
+        return {
+            "id": str(self.guild_id),
+            "name": "Test Server",
+            "icon": None,
+            "owner_id": self.human("Owner")["id"],
+            "roles": [everyone, bot_role],
+            "channels": [self._channel_data(), voice],
+            "threads": list(self.threads.values()),
+            "members": members,
+            "member_count": len(members),
+            "features": [],
+            "emojis": [],
+            "stickers": [],
+            "large": False,
+            "unavailable": False,
+            "premium_tier": 0,
+            "preferred_locale": "en-US",
+            "system_channel_id": None,
+            "afk_channel_id": None,
+            "verification_level": 0,
+            "default_message_notifications": 0,
+            "explicit_content_filter": 0,
+            "mfa_level": 0,
+            "nsfw_level": 0,
+            "voice_states": [],
+            "presences": [],
+            "stage_instances": [],
+            "guild_scheduled_events": [],
+            "soundboard_sounds": [],
+            "joined_at": _now(),
+        }
 
     async def _gateway(self, request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
-        await ws.send_str(json.dumps({"op": 10, "s": None, "t": None,
-                                      "d": {"heartbeat_interval": 41250}}))
+        await ws.send_str(
+            json.dumps({"op": 10, "s": None, "t": None, "d": {"heartbeat_interval": 41250}})
+        )
         session: Session | None = None
         async for frame in ws:
             if frame.type != WSMsgType.TEXT:
@@ -413,11 +586,21 @@ class FakeDiscord:
         self.identifies += 1
         session = Session(uuid.uuid4().hex, int(user["id"]), ws=ws)
         self.sessions[session.id] = session
-        await self._dispatch(session, "READY", {
-            "v": 10, "user": user, "guilds": [{"id": str(self.guild_id), "unavailable": True}],
-            "session_id": session.id, "resume_gateway_url": self.gateway_url,
-            "application": {"id": str(self.app_id), "flags": 0}, "private_channels": [],
-            "relationships": [], "shard": [0, 1]})
+        await self._dispatch(
+            session,
+            "READY",
+            {
+                "v": 10,
+                "user": user,
+                "guilds": [{"id": str(self.guild_id), "unavailable": True}],
+                "session_id": session.id,
+                "resume_gateway_url": self.gateway_url,
+                "application": {"id": str(self.app_id), "flags": 0},
+                "private_channels": [],
+                "relationships": [],
+                "shard": [0, 1],
+            },
+        )
         await self._dispatch(session, "GUILD_CREATE", self._guild(user))
         await self._notify()
         return session

@@ -28,8 +28,10 @@ def write_pack(folder: Path) -> Pack:
     (folder / "room.yaml").write_text("name: Test room\ntopic: launches\n", encoding="utf-8")
     for pid, (name, avatar) in PERSONAS.items():
         (folder / f"{pid}.md").write_text(
-            f"---\nid: {pid}\nname: {name}\nrole: tester\navatar: \"{avatar}\"\n"
-            "activity:\n  talkativeness: 1.0\n  reply_delay: 1\n---\nA tester.\n", encoding="utf-8")
+            f'---\nid: {pid}\nname: {name}\nrole: tester\navatar: "{avatar}"\n'
+            "activity:\n  talkativeness: 1.0\n  reply_delay: 1\n---\nA tester.\n",
+            encoding="utf-8",
+        )
     return load_pack(str(folder))
 
 
@@ -40,7 +42,10 @@ def script(request: LLMRequest) -> dict:
         return {"action": "ignore"}
     if request.persona.id == "mia":
         return {"action": "react", "emoji": "🤔"}
-    return {"action": "reply", "text": f"{request.persona.first_name} on “{trigger.text[:30]}”: agreed."}
+    return {
+        "action": "reply",
+        "text": f"{request.persona.first_name} on “{trigger.text[:30]}”: agreed.",
+    }
 
 
 @asynccontextmanager
@@ -48,9 +53,14 @@ async def live_room(pack: Pack, platform: Platform, db: Path) -> AsyncIterator[O
     """Seat the pack on `platform` the way a live session does, and end it cleanly afterwards."""
     llms = LLMPool("fake", preset={"fake": FakeLLM(script)})
     async with Transcript(db) as transcript:
-        room = Orchestrator(pack, llms.for_persona, transcript,
-                            RunSettings(seed=3, speed=0, stop_when_quiet=False),
-                            model_name="fake", platform=platform.name)
+        room = Orchestrator(
+            pack,
+            llms.for_persona,
+            transcript,
+            RunSettings(seed=3, speed=0, stop_when_quiet=False),
+            model_name="fake",
+            platform=platform.name,
+        )
         room.subscribe(platform.deliver)
         await room.start()
         await platform.start(room.post_human)

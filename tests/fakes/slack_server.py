@@ -15,11 +15,25 @@ from urllib.parse import parse_qs
 
 from aiohttp import WSMsgType, web
 
-SCOPES = ("chat:write,chat:write.customize,reactions:write,users:read,channels:read,"
-          "channels:history,groups:read,groups:history")
+SCOPES = (
+    "chat:write,chat:write.customize,reactions:write,users:read,channels:read,"
+    "channels:history,groups:read,groups:history"
+)
 # A few of Slack's emoji names (its own short names: "thumbsup", "thinking_face", not CLDR's).
-EMOJI_NAMES = {"thumbsup", "+1", "thinking_face", "eyes", "fire", "pray", "handshake", "joy",
-               "heart", "100", "fox_face", "panda_face"}
+EMOJI_NAMES = {
+    "thumbsup",
+    "+1",
+    "thinking_face",
+    "eyes",
+    "fire",
+    "pray",
+    "handshake",
+    "joy",
+    "heart",
+    "100",
+    "fox_face",
+    "panda_face",
+}
 
 
 @dataclass
@@ -45,8 +59,14 @@ class SocketState:
 
 
 class FakeSlack:
-    def __init__(self, *, bot_token: str = "xoxb-good", app_token: str = "xapp-good",
-                 scopes: str = SCOPES, app_in_channel: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        bot_token: str = "xoxb-good",
+        app_token: str = "xapp-good",
+        scopes: str = SCOPES,
+        app_in_channel: bool = True,
+    ) -> None:
         self.bot_token, self.app_token, self.scopes = bot_token, app_token, scopes
         self.team_id, self.app_id = "T0TEST", "A0TEST"
         self.bot_user_id, self.bot_id = "U0BOT", "B0BOT"
@@ -104,9 +124,17 @@ class FakeSlack:
     def rate_limit(self, method: str, retry_after: int = 1, times: int = 1) -> None:
         self.rate_limits.append(RateLimit(method, retry_after, times))
 
-    async def post_human(self, text: str, user: str = "U0ANA", thread_ts: str | None = None) -> dict:
-        message = {"type": "message", "user": user, "text": text, "ts": self._ts(),
-                   "team": self.team_id, "client_msg_id": str(uuid.uuid4())}
+    async def post_human(
+        self, text: str, user: str = "U0ANA", thread_ts: str | None = None
+    ) -> dict:
+        message = {
+            "type": "message",
+            "user": user,
+            "text": text,
+            "ts": self._ts(),
+            "team": self.team_id,
+            "client_msg_id": str(uuid.uuid4()),
+        }
         if thread_ts:
             message["thread_ts"] = thread_ts
         self.messages[message["ts"]] = message
@@ -120,7 +148,9 @@ class FakeSlack:
             await ws.close()
 
     def persona_posts(self) -> list[dict]:
-        return [m for m in self.messages.values() if m.get("bot_id") and m.get("username") != "townhall"]
+        return [
+            m for m in self.messages.values() if m.get("bot_id") and m.get("username") != "townhall"
+        ]
 
     def app_posts(self) -> list[dict]:
         return [m for m in self.messages.values() if m.get("bot_id")]
@@ -140,12 +170,21 @@ class FakeSlack:
             if limit.times and limit.method == method:
                 limit.times -= 1
                 self.requests.append((method, 429))
-                return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
-                                         headers={"Retry-After": str(limit.retry_after)})
-        token = request.headers.get("Authorization", "").removeprefix("Bearer ") or args.get("token")
+                return web.json_response(
+                    {"ok": False, "error": "ratelimited"},
+                    status=429,
+                    headers={"Retry-After": str(limit.retry_after)},
+                )
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ") or args.get(
+            "token"
+        )
         expected = self.app_token if method == "apps.connections.open" else self.bot_token
         if token != expected:
-            error = "not_allowed_token_type" if token in (self.bot_token, self.app_token) else "invalid_auth"
+            error = (
+                "not_allowed_token_type"
+                if token in (self.bot_token, self.app_token)
+                else "invalid_auth"
+            )
             result, headers = {"ok": False, "error": error}, {}
         else:
             handler = getattr(self, "_" + method.replace(".", "_"), None)
@@ -156,17 +195,30 @@ class FakeSlack:
         return web.json_response(result, headers=headers)
 
     async def _auth_test(self, args: dict) -> dict:
-        return {"ok": True, "url": "https://test.slack.com/", "team": "Test", "user": "townhall",
-                "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": self.bot_id,
-                "is_enterprise_install": False}
+        return {
+            "ok": True,
+            "url": "https://test.slack.com/",
+            "team": "Test",
+            "user": "townhall",
+            "team_id": self.team_id,
+            "user_id": self.bot_user_id,
+            "bot_id": self.bot_id,
+            "is_enterprise_install": False,
+        }
 
     async def _apps_connections_open(self, args: dict) -> dict:
         ticket = uuid.uuid4().hex
         return {"ok": True, "url": self.base.replace("http://", "ws://") + f"/link?ticket={ticket}"}
 
     def _channel(self) -> dict:
-        return {"id": self.channel_id, "name": self.channel_name, "is_channel": True,
-                "is_private": False, "is_archived": False, "is_member": self.app_in_channel}
+        return {
+            "id": self.channel_id,
+            "name": self.channel_name,
+            "is_channel": True,
+            "is_private": False,
+            "is_archived": False,
+            "is_member": self.app_in_channel,
+        }
 
     async def _conversations_info(self, args: dict) -> dict:
         if args.get("channel") != self.channel_id:
@@ -181,16 +233,28 @@ class FakeSlack:
         if uid not in self.users:
             return {"ok": False, "error": "user_not_found"}
         name = self.users[uid]
-        return {"ok": True, "user": {"id": uid, "name": name.lower(),
-                                     "profile": {"display_name": name, "real_name": name}}}
+        return {
+            "ok": True,
+            "user": {
+                "id": uid,
+                "name": name.lower(),
+                "profile": {"display_name": name, "real_name": name},
+            },
+        }
 
     async def _chat_postMessage(self, args: dict) -> dict:
         if args.get("channel") != self.channel_id:
             return {"ok": False, "error": "channel_not_found"}
-        message = {"type": "message", "subtype": "bot_message", "text": args.get("text", ""),
-                   "ts": self._ts(), "bot_id": self.bot_id, "username": args.get("username"),
-                   "icons": {k: args[k] for k in ("icon_url", "icon_emoji") if k in args},
-                   "link_names": args.get("link_names")}
+        message = {
+            "type": "message",
+            "subtype": "bot_message",
+            "text": args.get("text", ""),
+            "ts": self._ts(),
+            "bot_id": self.bot_id,
+            "username": args.get("username"),
+            "icons": {k: args[k] for k in ("icon_url", "icon_emoji") if k in args},
+            "link_names": args.get("link_names"),
+        }
         if args.get("thread_ts"):
             message["thread_ts"] = args["thread_ts"]
         self.messages[message["ts"]] = message
@@ -203,7 +267,12 @@ class FakeSlack:
             return {"ok": False, "error": "message_not_found"}
         message["text"] = args.get("text", message["text"])
         message["edits"] = message.get("edits", 0) + 1
-        return {"ok": True, "channel": self.channel_id, "ts": message["ts"], "text": message["text"]}
+        return {
+            "ok": True,
+            "channel": self.channel_id,
+            "ts": message["ts"],
+            "text": message["text"],
+        }
 
     async def _reactions_add(self, args: dict) -> dict:
         ts, name = args.get("timestamp", ""), args.get("name", "")
@@ -219,13 +288,30 @@ class FakeSlack:
     # -- Socket Mode -------------------------------------------------------------------------
 
     async def _event(self, event: dict) -> None:
-        event = {**event, "channel": self.channel_id, "event_ts": event["ts"], "channel_type": "channel"}
-        payload = {"token": "verification", "team_id": self.team_id, "api_app_id": self.app_id,
-                   "event": event, "type": "event_callback", "event_id": "Ev" + uuid.uuid4().hex[:10],
-                   "event_time": int(time.time()),
-                   "authorizations": [{"enterprise_id": None, "team_id": self.team_id,
-                                       "user_id": self.bot_user_id, "is_bot": True,
-                                       "is_enterprise_install": False}]}
+        event = {
+            **event,
+            "channel": self.channel_id,
+            "event_ts": event["ts"],
+            "channel_type": "channel",
+        }
+        payload = {
+            "token": "verification",
+            "team_id": self.team_id,
+            "api_app_id": self.app_id,
+            "event": event,
+            "type": "event_callback",
+            "event_id": "Ev" + uuid.uuid4().hex[:10],
+            "event_time": int(time.time()),
+            "authorizations": [
+                {
+                    "enterprise_id": None,
+                    "team_id": self.team_id,
+                    "user_id": self.bot_user_id,
+                    "is_bot": True,
+                    "is_enterprise_install": False,
+                }
+            ],
+        }
         envelope = Envelope(str(uuid.uuid4()), payload)
         self.socket.pending.append(envelope)
         await self._send(envelope)
@@ -235,10 +321,18 @@ class FakeSlack:
         if ws is None or ws.closed:
             return  # delivered when the client connects again
         envelope.attempts += 1
-        await ws.send_str(json.dumps({
-            "envelope_id": envelope.id, "type": "events_api", "accepts_response_payload": False,
-            "retry_attempt": envelope.attempts - 1, "retry_reason": "timeout" if envelope.attempts > 1 else "",
-            "payload": envelope.payload}))
+        await ws.send_str(
+            json.dumps(
+                {
+                    "envelope_id": envelope.id,
+                    "type": "events_api",
+                    "accepts_response_payload": False,
+                    "retry_attempt": envelope.attempts - 1,
+                    "retry_reason": "timeout" if envelope.attempts > 1 else "",
+                    "payload": envelope.payload,
+                }
+            )
+        )
         if self.drop_after_next_envelope:
             self.drop_after_next_envelope = False
             await self.drop_socket()  # before the ack can arrive: Slack will send it again
@@ -248,9 +342,16 @@ class FakeSlack:
         await ws.prepare(request)
         self.socket.connections += 1
         self.socket.ws = ws
-        await ws.send_str(json.dumps({"type": "hello", "num_connections": 1,
-                                      "debug_info": {"host": "fake", "approximate_connection_time": 3600},
-                                      "connection_info": {"app_id": self.app_id}}))
+        await ws.send_str(
+            json.dumps(
+                {
+                    "type": "hello",
+                    "num_connections": 1,
+                    "debug_info": {"host": "fake", "approximate_connection_time": 3600},
+                    "connection_info": {"app_id": self.app_id},
+                }
+            )
+        )
         await self._notify()
         for envelope in [e for e in self.socket.pending if not e.acked]:
             await self._send(envelope)
