@@ -242,3 +242,12 @@ def test_webhook_names_never_contain_the_words_discord_refuses():
     assert "discord" not in webhook_username("Discord Dan").lower()
     assert "clyde" not in webhook_username("Clyde").lower()
     assert webhook_username("Dana Fox") == "Dana Fox"
+
+
+def test_the_setup_guide_invites_with_exactly_the_checked_permissions():
+    from bot.platforms.discord_bot import INVITE_PERMISSIONS, SETUP_GUIDE
+    from tests.conftest import REPO
+
+    guide = (REPO / SETUP_GUIDE).read_text(encoding="utf-8")
+    assert f"permissions={INVITE_PERMISSIONS.value}" in guide
+    assert INVITE_PERMISSIONS.value == 275414846528

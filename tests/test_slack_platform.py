@@ -159,3 +159,15 @@ def test_emoji_names_prefer_slack_short_names():
     assert "thinking_face" in emoji_names("🤔")
     assert emoji_names(":tada:") == ["tada"]
     assert slack_escape("<!channel> & <@U1>") == "&lt;!channel&gt; &amp; &lt;@U1&gt;"
+
+
+def test_the_shipped_manifest_grants_what_the_app_checks_for():
+    import yaml
+
+    from bot.platforms.slack_app import MANIFEST, REQUIRED_SCOPES
+    from tests.conftest import REPO
+
+    manifest = yaml.safe_load((REPO / MANIFEST).read_text(encoding="utf-8"))
+    assert set(REQUIRED_SCOPES) <= set(manifest["oauth_config"]["scopes"]["bot"])
+    assert manifest["settings"]["socket_mode_enabled"] is True
+    assert "message.channels" in manifest["settings"]["event_subscriptions"]["bot_events"]

@@ -10,6 +10,7 @@ guild members need `flags`; a plain Client never calls /gateway/bot (it uses DEF
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import uuid
@@ -78,7 +79,9 @@ class FakeDiscord:
         token: str = "bot-token",
         message_content_enabled: bool = True,
         permissions: int = BOT_PERMISSIONS,
+        echo: bool = False,
     ) -> None:
+        self.echo = echo
         self._ids = itertools.count(1_200_000_000_000_000_000)
         self.message_content_enabled = message_content_enabled
         self.guild_id, self.channel_id, self.voice_id = (
@@ -104,6 +107,12 @@ class FakeDiscord:
         self.changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.base = ""
+
+    def show(self, line: str, channel_id: str) -> None:
+        """With `echo` on (running this module by hand), print the channel as Discord would."""
+        if self.echo:
+            where = "#general" if int(channel_id) == self.channel_id else f"thread {channel_id}"
+            print(f"{where:>10} │ {line}", flush=True)
 
     def snowflake(self) -> int:
         return next(self._ids)
@@ -413,6 +422,7 @@ class FakeDiscord:
         message["content"] = body.get("content", message["content"])
         message["edited_timestamp"] = _now()
         message["edits"] = message.get("edits", 0) + 1
+        self.show(f"(edited) {message['content']}", message["channel_id"])
         await self._dispatch_all("MESSAGE_UPDATE", message)
         return _json(message)
 
@@ -426,6 +436,8 @@ class FakeDiscord:
         user_id = int(request[BOT]["id"])
         if (mid, emoji, user_id) not in self.reactions:
             self.reactions.append((mid, emoji, user_id))
+            who = request[BOT]["username"]
+            self.show(f"[{who} reacted {emoji} to {mid}]", self.messages[mid]["channel_id"])
         return web.Response(status=204)
 
     # -- messages ----------------------------------------------------------------------------
@@ -461,6 +473,7 @@ class FakeDiscord:
 
     async def _created(self, message: dict) -> None:
         self.messages[int(message["id"])] = message
+        self.show(f"{message['author']['username']}: {message['content']}", message["channel_id"])
         await self._dispatch_all("MESSAGE_CREATE", message)
 
     # -- gateway -----------------------------------------------------------------------------
@@ -621,3 +634,20 @@ class FakeDiscord:
         await ws.send_str(json.dumps(resumed))
         await self._notify()
         return session
+
+
+async def _serve_forever() -> None:
+    fake = await FakeDiscord(echo=True).start()
+    print(
+        f"fake Discord on {fake.base}; point townhall at it with:\n"
+        f"  export DISCORD_BOT_TOKEN=bot-token DISCORD_CHANNEL_ID={fake.channel_id} "
+        f"TOWNHALL_DISCORD_API_URL={fake.api_url} "
+        f"TOWNHALL_DISCORD_GATEWAY_URL={fake.gateway_url}",
+        flush=True,
+    )
+    await asyncio.Event().wait()
+
+
+if __name__ == "__main__":  # a channel to try townhall --platform discord without an account
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve_forever())

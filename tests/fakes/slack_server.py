@@ -6,6 +6,7 @@ on the next connection, as Slack does."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import time
@@ -66,7 +67,9 @@ class FakeSlack:
         app_token: str = "xapp-good",
         scopes: str = SCOPES,
         app_in_channel: bool = True,
+        echo: bool = False,
     ) -> None:
+        self.echo = echo
         self.bot_token, self.app_token, self.scopes = bot_token, app_token, scopes
         self.team_id, self.app_id = "T0TEST", "A0TEST"
         self.bot_user_id, self.bot_id = "U0BOT", "B0BOT"
@@ -115,6 +118,11 @@ class FakeSlack:
     async def _notify(self) -> None:
         async with self.changed:
             self.changed.notify_all()
+
+    def show(self, line: str, thread_ts: str | None) -> None:
+        """With `echo` on (running this module by hand), print the channel as Slack would."""
+        if self.echo:
+            print(f"{'thread ' + thread_ts if thread_ts else '#general':>10} │ {line}", flush=True)
 
     def _ts(self) -> str:
         return f"{int(time.time())}.{next(self._clock):06d}"
@@ -258,6 +266,7 @@ class FakeSlack:
         if args.get("thread_ts"):
             message["thread_ts"] = args["thread_ts"]
         self.messages[message["ts"]] = message
+        self.show(f"{message['username']}: {message['text']}", message.get("thread_ts"))
         await self._event(message)  # Slack echoes the app's own posts; Bolt must drop them
         return {"ok": True, "channel": self.channel_id, "ts": message["ts"], "message": message}
 
@@ -267,6 +276,7 @@ class FakeSlack:
             return {"ok": False, "error": "message_not_found"}
         message["text"] = args.get("text", message["text"])
         message["edits"] = message.get("edits", 0) + 1
+        self.show(f"(edited) {message['text']}", message.get("thread_ts"))
         return {
             "ok": True,
             "channel": self.channel_id,
@@ -283,6 +293,7 @@ class FakeSlack:
         if (ts, name) in self.reactions:
             return {"ok": False, "error": "already_reacted"}
         self.reactions.append((ts, name))
+        self.show(f"[townhall reacted :{name}: to {ts}]", self.messages[ts].get("thread_ts"))
         return {"ok": True}
 
     # -- Socket Mode -------------------------------------------------------------------------
@@ -366,3 +377,19 @@ class FakeSlack:
         if self.socket.ws is ws:
             self.socket.ws = None
         return ws
+
+
+async def _serve_forever() -> None:
+    fake = await FakeSlack(echo=True).start()
+    print(
+        f"fake Slack on {fake.base}; point townhall at it with:\n"
+        f"  export SLACK_BOT_TOKEN={fake.bot_token} SLACK_APP_TOKEN={fake.app_token} "
+        f"SLACK_CHANNEL=general TOWNHALL_SLACK_API_URL={fake.api_url}",
+        flush=True,
+    )
+    await asyncio.Event().wait()
+
+
+if __name__ == "__main__":  # a channel to try townhall --platform slack without an account
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(_serve_forever())
