@@ -23,7 +23,7 @@ OUTBOUND = 30
 SEATS = [Seat(f"p{i}", f"Persona {i}", "🙂") for i in range(10)]
 
 
-async def measure(name, fake, platform, post_human_msg, count_posts) -> None:
+async def measure(name, platform, post_human_msg, count_posts) -> None:
     arrived: dict[str, float] = {}
 
     async def post_human(author, text, reply_to):
@@ -52,8 +52,9 @@ async def measure(name, fake, platform, post_human_msg, count_posts) -> None:
     spent = time.perf_counter() - started
     assert count_posts() - before == OUTBOUND
     await platform.stop()
+    p95 = sorted(latencies)[int(INBOUND * 0.95)]
     print(f"{name:8} seated in {seated * 1000:6.0f} ms · human → room median "
-          f"{statistics.median(latencies):5.1f} ms (p95 {sorted(latencies)[int(INBOUND * .95)]:5.1f}) · "
+          f"{statistics.median(latencies):5.1f} ms (p95 {p95:5.1f}) · "
           f"{OUTBOUND} persona posts in {spent:5.2f} s = {OUTBOUND / spent:4.1f}/s (paced)")
 
 
@@ -63,7 +64,7 @@ async def main() -> None:
            "TOWNHALL_DISCORD_API_URL": discord_fake.api_url,
            "TOWNHALL_DISCORD_GATEWAY_URL": discord_fake.gateway_url}
     discord = DiscordPlatform(DiscordConfig.from_env([s.id for s in SEATS], env), SEATS)
-    await measure("discord", discord_fake, discord, discord_fake.post_human,
+    await measure("discord", discord, discord_fake.post_human,
                   lambda: len(discord_fake.webhook_messages()))
     await discord_fake.close()
 
@@ -71,7 +72,7 @@ async def main() -> None:
     env = {"SLACK_BOT_TOKEN": slack_fake.bot_token, "SLACK_APP_TOKEN": slack_fake.app_token,
            "SLACK_CHANNEL": "general", "TOWNHALL_SLACK_API_URL": slack_fake.api_url}
     slack = SlackPlatform(SlackConfig.from_env(env), SEATS)
-    await measure("slack", slack_fake, slack, slack_fake.post_human,
+    await measure("slack", slack, slack_fake.post_human,
                   lambda: len(slack_fake.persona_posts()))
     await slack_fake.close()
 
