@@ -130,7 +130,7 @@ class ChannelAdapter(ABC):
         self._lines: dict[int, ReactionLine] = {}
         self._seen: OrderedDict[str, None] = OrderedDict()
         self._inbound_lock = asyncio.Lock()
-        self._inbound: Placed | None = None
+        self._inbound: tuple[Placed, str] | None = None  # the channel message being taken in
         self._post_human: HumanPost | None = None
         self._sender: asyncio.Task | None = None
 
@@ -144,13 +144,15 @@ class ChannelAdapter(ABC):
     def deliver(self, event: RoomEvent) -> None:
         if isinstance(event, TypingEvent):
             return  # webhooks and app posts cannot show typing under a persona's name
-        if isinstance(event, MessageEvent) and event.author_kind == "human" and self._inbound:
+        if (isinstance(event, MessageEvent) and event.author_kind == "human" and self._inbound
+                and event.text == self._inbound[1]):
             # This human message came from the channel itself: remember where it is, don't echo it.
-            self._remember(event, self._inbound)
+            self._remember(event, self._inbound[0])
             return
         self._queue.put_nowait(event)
 
     async def stop(self) -> None:
+        self._post_human = None  # the room has ended: stop taking messages in
         if self._sender is not None:
             self._queue.put_nowait(None)
             # Show what is queued, but a platform that stopped answering must not hang the exit.
@@ -186,7 +188,7 @@ class ChannelAdapter(ABC):
         if self._post_human is None:
             return
         async with self._inbound_lock:  # one at a time, so deliver() can tell this echo apart
-            self._inbound = where
+            self._inbound = (where, text.strip())
             try:
                 await self._post_human(name, text, reply_to)
             except HumanInputError as exc:
@@ -252,7 +254,10 @@ class ChannelAdapter(ABC):
         await self._bucket.take()
         if await self._react_as_persona(event.author_id, target, event.emoji):
             return
-        await self._react_as_app(target, event.emoji)
+        try:
+            await self._react_as_app(target, event.emoji)
+        except Exception as exc:  # e.g. an emoji the platform lacks: the line still shows it
+            log.warning("%s: the app could not add %s: %s", self.name, event.emoji, exc)
         line = self._lines.setdefault(event.message_id, ReactionLine())
         if not line.add(event.emoji, event.author_name):
             return

@@ -364,7 +364,11 @@ class DiscordPlatform(ChannelAdapter):
         client = self.persona_clients.get(persona_id)
         if client is None:
             return False
-        await self._react(client, target, emoji)
+        try:
+            await self._react(client, target, emoji)
+        except discord.HTTPException as exc:  # e.g. its bot lost access: fall back, never drop
+            log.warning("discord: %s's bot could not react: %s", persona_id, exc)
+            return False
         return True
 
     async def _react_as_app(self, target: Placed, emoji: str) -> None:
