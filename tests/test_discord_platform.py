@@ -151,6 +151,7 @@ async def test_429_with_retry_after_is_waited_out(fake, pack, db_path):
 
 
 async def test_dropped_gateway_resumes_without_losing_or_doubling(fake, pack, db_path):
+    fake.duplicate_on_resume = True  # the resumed stream repeats what the client already had
     platform = platform_for(fake, pack)
     async with live_room(pack, platform, db_path) as room:
         await fake.post_human("Before the drop", "Ana")
@@ -251,3 +252,29 @@ def test_the_setup_guide_invites_with_exactly_the_checked_permissions():
     guide = (REPO / SETUP_GUIDE).read_text(encoding="utf-8")
     assert f"permissions={INVITE_PERMISSIONS.value}" in guide
     assert INVITE_PERMISSIONS.value == 275414846528
+
+
+async def test_other_channels_are_ignored_and_refused_messages_get_a_notice(fake, pack, db_path):
+    platform = platform_for(fake, pack)
+    async with live_room(pack, platform, db_path) as room:
+        elsewhere = await fake.post_human("In another channel", "Ana", thread_id=fake.voice_id)
+        await fake.post_human("x" * 4001, "Ana")
+        await fake.wait_for(
+            lambda: any(
+                "not posted: the message is 4001 characters" in m["content"]
+                for m in fake.webhook_messages()
+            )
+        )
+        await platform.drain()
+    assert platform.our_id(elsewhere["id"]) is None
+    view = await stored_run(db_path, room.run_id)
+    assert not [m for m in view.messages if m.author_kind == "human"]
+
+
+def test_long_text_is_split_at_line_ends_under_discords_limit():
+    from bot.platforms.discord_bot import split_content
+
+    text = "\n".join(f"line {i} " + "y" * 90 for i in range(50))
+    pieces = split_content(text)
+    assert all(len(p) <= 2000 for p in pieces) and len(pieces) == 3
+    assert "\n".join(pieces) == text

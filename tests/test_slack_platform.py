@@ -109,6 +109,7 @@ async def test_dropped_socket_reconnects_without_losing_or_doubling(fake, pack, 
         await until(lambda: platform.our_id(after["ts"]) is not None)
         await fake.wait_for(lambda: not fake.socket.pending)  # everything acked in the end
         await platform.drain()
+    assert fake.redeliveries >= 1  # the unacked envelope came again, with retry_attempt 1
     view = await stored_run(db_path, room.run_id)
     assert [m.text for m in view.messages if m.author_kind == "human"] == [
         "Before the drop",

@@ -104,6 +104,7 @@ class FakeDiscord:
         self.sessions: dict[str, Session] = {}
         self.identifies = 0
         self.resumes = 0
+        self.duplicate_on_resume = False  # also resend messages the client already had
         self.changed = asyncio.Condition()
         self._runner: web.AppRunner | None = None
         self.base = ""
@@ -626,7 +627,8 @@ class FakeDiscord:
         self.resumes += 1
         session.ws = ws
         for payload in session.sent:
-            if payload["s"] > (data.get("seq") or 0):
+            again = self.duplicate_on_resume and payload["t"] == "MESSAGE_CREATE"
+            if payload["s"] > (data.get("seq") or 0) or again:
                 await ws.send_str(json.dumps(payload))
         session.seq += 1
         resumed = {"op": 0, "t": "RESUMED", "s": session.seq, "d": {}}

@@ -82,6 +82,7 @@ class FakeSlack:
         self.rate_limits: list[RateLimit] = []
         self.socket = SocketState()
         self.drop_after_next_envelope = False
+        self.redeliveries = 0
         self.changed = asyncio.Condition()
         self._clock = itertools.count(1)
         self._runner: web.AppRunner | None = None
@@ -332,6 +333,7 @@ class FakeSlack:
         if ws is None or ws.closed:
             return  # delivered when the client connects again
         envelope.attempts += 1
+        self.redeliveries += envelope.attempts > 1
         await ws.send_str(
             json.dumps(
                 {
