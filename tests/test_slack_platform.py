@@ -172,3 +172,30 @@ def test_the_shipped_manifest_grants_what_the_app_checks_for():
     assert set(REQUIRED_SCOPES) <= set(manifest["oauth_config"]["scopes"]["bot"])
     assert manifest["settings"]["socket_mode_enabled"] is True
     assert "message.channels" in manifest["settings"]["event_subscriptions"]["bot_events"]
+
+
+async def test_replay_reposts_a_stored_run_into_slack(fake, pack, db_path):
+    from bot.platforms.hosted import hosted_platform, replay_to_platform
+
+    async with live_room(pack, platform_for(fake, pack), db_path) as room:
+        await fake.post_human("The original pitch")
+        await fake.wait_for(lambda: len(fake.persona_posts()) == 2)
+    view = await stored_run(db_path, room.run_id)
+    target = await FakeSlack().start()
+    env = {
+        "SLACK_BOT_TOKEN": target.bot_token,
+        "SLACK_APP_TOKEN": target.app_token,
+        "SLACK_CHANNEL": target.channel_id,
+        "TOWNHALL_SLACK_API_URL": target.api_url,
+    }
+    try:
+        shown = await replay_to_platform(
+            view, hosted_platform("slack", view.participants.values(), env), speed=0
+        )
+    finally:
+        await target.close()
+    assert shown == len(view.events)
+    names = [m["username"] for m in target.app_posts()]
+    assert names.count("Ana") == 1 and {"Dana Fox", "Raj Patel"} <= set(names)
+    assert sum(1 for m in target.app_posts() if "Mia Chen" in m["text"]) == 1
+    assert target.reactions  # Mia's 🤔, added by the app
