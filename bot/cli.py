@@ -124,6 +124,8 @@ def run(
     if not live:
         platform = TerminalPlatform(console, printer, human_name=name, interactive=sys.stdin.isatty())
     console.rule(f"[bold]{loaded.room.name}[/bold] · {len(loaded.personas)} personas · {model}")
+    if live:
+        console.print(f"[dim]seating the room on {platform_name}; Ctrl-C ends the run[/dim]")
     with user_errors():
         result = asyncio.run(run_session(loaded, llms, resolve_db_path(db), settings, platform,
                                          pitch=text, human_name=name))
