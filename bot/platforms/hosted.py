@@ -21,14 +21,18 @@ def hosted_platform(name: str, people: Iterable[Persona | Participant],
     environment / .env; a bad setting is one PlatformError."""
     seats = [Seat(p.id, p.name, p.avatar) for p in people]
     # Imported on demand: each platform's library is an optional extra.
-    if name == "discord":
-        from bot.platforms.discord_bot import DiscordConfig, DiscordPlatform
+    try:
+        if name == "discord":
+            from bot.platforms.discord_bot import DiscordConfig, DiscordPlatform
 
-        return DiscordPlatform(DiscordConfig.from_env([s.id for s in seats], env), seats)
-    if name == "slack":
-        from bot.platforms.slack_app import SlackConfig, SlackPlatform
+            return DiscordPlatform(DiscordConfig.from_env([s.id for s in seats], env), seats)
+        if name == "slack":
+            from bot.platforms.slack_app import SlackConfig, SlackPlatform
 
-        return SlackPlatform(SlackConfig.from_env(env), seats)
+            return SlackPlatform(SlackConfig.from_env(env), seats)
+    except ModuleNotFoundError as exc:
+        raise PlatformError(f"{name} needs the '{exc.name}' package — fix: pip install "
+                            f"'townhall[{name}]'") from None
     raise PlatformError(f"unknown platform '{name}' — fix: use terminal, "
                         f"{', '.join(HOSTED_PLATFORMS)}")
 
