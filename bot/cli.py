@@ -21,6 +21,7 @@ from agents.llm.registry import SPEC_HELP, ModelSpecError
 from agents.packs import PackError, bundled_pack_names, load_pack, resolve_pack_path
 from bot.orchestrator import Budgets, RunSettings
 from bot.persona_card import render_card
+from bot.platforms.hosted import HOSTED_PLATFORMS, hosted_platform, replay_run_to
 from bot.platforms.terminal import TerminalPlatform, TranscriptPrinter
 from bot.replay import replay_into
 from bot.session import SessionResult, run_session
@@ -90,7 +91,8 @@ def main() -> None:
 
 @app.command()
 def run(
-    pitch: Annotated[str, typer.Argument(help="what you say to the room (text, or a .md/.txt file)")],
+    pitch: Annotated[str | None, typer.Argument(
+        help="what you say to the room (text, or a .md/.txt file)")] = None,
     pack: PackOption = "board",
     model: Annotated[str, typer.Option(help=f"model for the room: {SPEC_HELP}")] = "history",
     db: DbOption = None,
@@ -103,19 +105,27 @@ def run(
     max_cost: Annotated[float | None, typer.Option(help="stop once this many dollars are spent")] = None,
     max_seconds: Annotated[float | None, typer.Option(help="end after this much wall time")] = None,
     name: Annotated[str, typer.Option("--as", help="your display name in the room")] = "You",
+    platform_name: Annotated[str, typer.Option(
+        "--platform", help="terminal | " + " | ".join(HOSTED_PLATFORMS))] = "terminal",
 ) -> None:
-    """Seat a pack in a room, post your pitch, and watch it live in the terminal."""
+    """Seat a pack in a room, post your pitch, and watch it live in the terminal (or a channel)."""
+    live = platform_name != "terminal"  # a live channel stays open until Ctrl-C or a budget
     with user_errors():
         loaded = load_pack(pack)
         llms = LLMPool(model)
         settings = room_settings(seed, speed, concurrency, max_messages, max_llm_calls, max_tokens,
-                                 max_cost, max_seconds)
-        text = _read_text_or_file(pitch)
+                                 max_cost, max_seconds, stop_when_quiet=not live)
+        text = _read_text_or_file(pitch) if pitch else None
+        if live:
+            platform = hosted_platform(platform_name, loaded.personas)
     colors = {p.id: p.color for p in loaded.personas}
     roles = {p.id: p.role for p in loaded.personas}
     printer = TranscriptPrinter(console, colors, roles)
-    platform = TerminalPlatform(console, printer, human_name=name, interactive=sys.stdin.isatty())
+    if not live:
+        platform = TerminalPlatform(console, printer, human_name=name, interactive=sys.stdin.isatty())
     console.rule(f"[bold]{loaded.room.name}[/bold] · {len(loaded.personas)} personas · {model}")
+    if live:
+        console.print(f"[dim]seating the room on {platform_name}; Ctrl-C ends the run[/dim]")
     with user_errors():
         result = asyncio.run(run_session(loaded, llms, resolve_db_path(db), settings, platform,
                                          pitch=text, human_name=name))
@@ -170,10 +180,17 @@ def show(run_ref: RunArg = "last", db: DbOption = None) -> None:
 
 @app.command()
 def replay(run_ref: RunArg = "last", db: DbOption = None,
-           speed: Annotated[float, typer.Option(help="× original pace; 0 = instant")] = 1.0) -> None:
-    """Replay a stored run into the terminal with its original timing, scaled."""
+           speed: Annotated[float, typer.Option(help="× original pace; 0 = instant")] = 1.0,
+           to: Annotated[str | None, typer.Option(
+               "--to", help=" | ".join(HOSTED_PLATFORMS) + ": re-post into that channel")] = None,
+           ) -> None:
+    """Replay a stored run into the terminal (or a channel) with its original timing, scaled."""
     with user_errors():
         view = asyncio.run(_load(db, run_ref))
+        if to:
+            shown = asyncio.run(replay_run_to(to, view, speed))
+            console.print(f"re-posted {shown} events of run {view.run['id']} to {to}")
+            return
     printer = _printer_for(view)
     console.rule(f"replay of {view.run['id']} at {speed:g}×")
     try:
