@@ -4,6 +4,7 @@ against the fake Discord and Slack servers."""
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 
 import pytest
 
@@ -141,7 +142,9 @@ async def test_run_on_slack_stays_open_until_max_seconds(cli_env, tmp_path):
     assert "budget: max-seconds 4" in out
     texts = [m["text"] for m in fake.app_posts()]
     assert texts[-1].startswith("_session ended · budget: max-seconds 4")
-    assert any("A question from the channel" in t for t in texts)  # quoted in an answer
+    stored = sqlite3.connect(cli_env["TOWNHALL_DB"]).execute(
+        "SELECT author_id FROM messages WHERE text = 'A question from the channel'").fetchall()
+    assert len(stored) == 1  # taken into the room once, while it stayed open
 
 
 @pytest.mark.parametrize("platform", ["teams"])

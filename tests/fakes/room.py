@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+from agents.gate import GateSettings
 from agents.llm.base import LLMRequest
 from agents.llm.fake import FakeLLM
 from agents.llm.pool import LLMPool
@@ -57,7 +58,9 @@ async def live_room(pack: Pack, platform: Platform, db: Path) -> AsyncIterator[O
             pack,
             llms.for_persona,
             transcript,
-            RunSettings(seed=3, speed=0, stop_when_quiet=False),
+            # Always look at a human's message: no cooldown or fatigue to make answers a matter of luck.
+            RunSettings(seed=3, speed=0, stop_when_quiet=False,
+                        gate=GateSettings(cooldown_factor=1.0, fatigue=1.0)),
             model_name="fake",
             platform=platform.name,
         )
