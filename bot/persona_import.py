@@ -54,7 +54,7 @@ def import_command(
             force=force,
         )
     except (ImportFailed, PackError, ModelSpecError, LLMError) as exc:
-        errors.print(f"[red]error:[/red] {exc}")
+        errors.print(f"[red]error:[/red] {exc}", soft_wrap=True)  # one line, however long
         raise typer.Exit(2) from None
     table = Table("id", "name", "posts", "held out", "talk", "react", "examples",
                   title=f"{result.kind} → {result.out}", title_justify="left")

@@ -73,7 +73,12 @@ async def _build(history: History, options: BuildOptions, model: str | None) -> 
         await pool.aclose()
 
 
-def import_pack(
+def import_pack(path: Path, out: Path, **kwargs) -> ImportResult:
+    """The command's entry point; see `import_pack_async` for the arguments."""
+    return asyncio.run(import_pack_async(path, out, **kwargs))
+
+
+async def import_pack_async(
     path: Path,
     out: Path,
     *,
@@ -91,6 +96,6 @@ def import_pack(
     with Source(path, limits) as source:
         kind = kind or detect_kind(source)
         history = read_history(source, kind)
-    pack = asyncio.run(_build(history, options, model))
+    pack = await _build(history, options, model)
     write_pack(out, pack, kind, options.consent, force)
     return ImportResult(kind, out, pack)

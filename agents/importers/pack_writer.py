@@ -81,8 +81,15 @@ def check_target(out: Path, force: bool) -> None:
 def write_pack(out: Path, pack: BuiltPack, kind: str, consent: str, force: bool) -> None:
     check_target(out, force)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.importing-", dir=out.parent))
+    staging.chmod(0o755)  # mkdtemp makes it private; a pack is an ordinary folder
     try:
-        _write_into(staging, pack, kind, consent)
+        try:
+            _write_into(staging, pack, kind, consent)
+        except OSError as exc:  # disk full, quota, permissions
+            raise ImportFailed(
+                f"{out}: cannot write the pack ({exc.strerror or exc}) — fix: free "
+                "space or choose another --out folder; nothing was written"
+            ) from None
         try:
             load_pack(str(staging))
         except PackError as exc:  # a builder bug, not the user's: still, publish nothing

@@ -211,6 +211,7 @@ class Source:
                 raise ImportFailed(self._encoding_problem(name, encoding, exc)) from None
 
     def _encoding_problem(self, name: str, encoding: str, exc: UnicodeDecodeError) -> str:
+        encoding = "UTF-8" if encoding.startswith("utf-8") else encoding
         bad = exc.object[exc.start : exc.start + 1].hex() if isinstance(exc.object, bytes) else "?"
         return (
             f"{self.label(name)}: not {encoding} text (byte 0x{bad} cannot be decoded) — fix: "
