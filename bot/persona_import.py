@@ -67,6 +67,6 @@ def import_command(
     for built in result.pack.personas:
         if built.profile_note:
             errors.print(f"[yellow]note:[/yellow] {built.persona.id}: {built.profile_note}")
-    console.print(f"{len(result.pack.personas)} personas, {result.pack.skipped} people skipped "
-                  f"(bots or under {min_posts} posts); consent recorded: {consent}. Try:\n"
+    console.print(f"{len(result.pack.personas)} personas; skipped {result.pack.skipped} (bots, or "
+                  f"under {min_posts} posts); consent recorded: {consent}. Try:\n"
                   f"  townhall run \"…\" --pack {result.out} --model history")

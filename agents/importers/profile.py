@@ -123,7 +123,7 @@ def statistics_profile(
     role: str, stats: StyleStats, talkativeness: float, reaction_propensity: float | None
 ) -> Profile:
     """What the numbers alone can honestly say; stances need a model, so there are none."""
-    traits = [_level(talkativeness, 0.15, 0.4, ("lurker", "regular", "power poster"))]
+    traits = [_level(talkativeness, 0.2, 0.45, ("lurker", "regular", "power poster"))]
     checks = [
         (stats.reply_ratio > 0.6, "mostly replies to others"),
         (stats.reply_ratio < 0.2 and stats.posts >= 5, "starts conversations"),
