@@ -72,7 +72,8 @@ def test_broken_json_names_the_place(tmp_path: Path) -> None:
     whole = discord_export(tmp_path / "general.json").read_text(encoding="utf-8")
     (tmp_path / "general.json").write_text(whole[: len(whole) // 2], encoding="utf-8")
     error = _fails(tmp_path, tmp_path / "general.json", "--kind", "discord")
-    assert "general.json: broken JSON at line" in error and "column" in error
+    last_line = whole[: len(whole) // 2].count("\n") + 1
+    assert f"general.json: broken JSON by line {last_line} (" in error
 
 
 def test_broken_jsonl_line(tmp_path: Path) -> None:

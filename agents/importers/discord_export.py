@@ -5,6 +5,8 @@ Every non-bot author becomes a person; reactions count as given by each user the
 
 from __future__ import annotations
 
+from pathlib import PurePosixPath
+
 from agents.importers.history import History, ImportFailed, Post, Reaction
 from agents.importers.source import Source
 from agents.importers.timestamps import parse_when
@@ -45,57 +47,62 @@ def read(source: Source) -> History:
 
 def _read_channel(source: Source, name: str, history: History) -> None:
     label = source.label(name)
-    root = source.read_json(name)
-    if not isinstance(root, dict) or not isinstance(root.get("messages"), list):
+    names = {"guild": "", "channel": PurePosixPath(name).stem}
+    seen = 0
+    for prefix, value in source.iter_json(name, {"guild", "channel", "messages.item"}):
+        if prefix != "messages.item":  # both come before the messages in every export
+            names[prefix] = str((value or {}).get("name") or names[prefix])
+            continue
+        seen += 1
+        where = f"#{names['channel']}" + (f" ({names['guild']})" if names["guild"] else "")
+        history.places.add(where)
+        _message(value, f"{label} message {seen}", where, history)
+    if not seen and not names["guild"]:
         raise ImportFailed(
             f"{label}: not a DiscordChatExporter JSON file (no 'messages' list) — fix: "
             "export with --format Json"
         )
-    guild = str((root.get("guild") or {}).get("name", ""))
-    channel = str((root.get("channel") or {}).get("name", name))
-    where = f"#{channel}" + (f" ({guild})" if guild else "")
-    history.places.add(where)
-    for i, message in enumerate(root["messages"]):
-        if not isinstance(message, dict) or message.get("type") in SKIPPED_TYPES:
-            continue
-        author = message.get("author") or {}
-        if not author.get("id"):
-            raise ImportFailed(
-                f"{label}: message {i} has no author.id — fix: export again unchanged"
+
+
+def _message(message: object, label: str, where: str, history: History) -> None:
+    if not isinstance(message, dict) or message.get("type") in SKIPPED_TYPES:
+        return
+    author = message.get("author") or {}
+    if not author.get("id"):
+        raise ImportFailed(f"{label} has no author.id — fix: export again unchanged")
+    person = history.person(
+        str(author["id"]),
+        str(author.get("nickname") or author.get("name") or ""),
+        str(author.get("name") or ""),
+        bool(author.get("isBot")),
+    )
+    when = parse_when(message.get("timestamp"), label)
+    reactions = [r for r in message.get("reactions") or [] if isinstance(r, dict)]
+    text = str(message.get("content") or "")
+    if text.strip() and not person.is_bot:
+        reference = (message.get("reference") or {}).get("messageId")
+        history.posts.append(
+            Post(
+                author=person.key,
+                text=text,
+                when=when,
+                kind="reply" if reference else "post",
+                id=str(message.get("id", "")),
+                reply_to=str(reference) if reference else None,
+                where=where,
+                reactions_received=sum(int(r.get("count") or 0) for r in reactions),
             )
-        person = history.person(
-            str(author["id"]),
-            str(author.get("nickname") or author.get("name") or ""),
-            str(author.get("name") or ""),
-            bool(author.get("isBot")),
         )
-        when = parse_when(message.get("timestamp"), f"{label} message {i}")
-        reactions = [r for r in message.get("reactions") or [] if isinstance(r, dict)]
-        text = str(message.get("content") or "")
-        if text.strip() and not person.is_bot:
-            reference = (message.get("reference") or {}).get("messageId")
-            history.posts.append(
-                Post(
-                    author=person.key,
-                    text=text,
-                    when=when,
-                    kind="reply" if reference else "post",
-                    id=str(message.get("id", "")),
-                    reply_to=str(reference) if reference else None,
-                    where=where,
-                    reactions_received=sum(int(r.get("count") or 0) for r in reactions),
+    for reaction in reactions:
+        emoji = str((reaction.get("emoji") or {}).get("name") or "")
+        for user in reaction.get("users") or []:
+            if isinstance(user, dict) and user.get("id") and emoji:
+                history.person(
+                    str(user["id"]),
+                    str(user.get("nickname") or user.get("name") or ""),
+                    str(user.get("name") or ""),
+                    bool(user.get("isBot")),
                 )
-            )
-        for reaction in reactions:
-            emoji = str((reaction.get("emoji") or {}).get("name") or "")
-            for user in reaction.get("users") or []:
-                if isinstance(user, dict) and user.get("id") and emoji:
-                    history.person(
-                        str(user["id"]),
-                        str(user.get("nickname") or user.get("name") or ""),
-                        str(user.get("name") or ""),
-                        bool(user.get("isBot")),
-                    )
-                    history.reactions.append(
-                        Reaction(str(user["id"]), emoji, when, str(message.get("id", "")))
-                    )
+                history.reactions.append(
+                    Reaction(str(user["id"]), emoji, when, str(message.get("id", "")))
+                )

@@ -38,13 +38,7 @@ def _root(names: list[str]) -> str:
 
 
 def _users(source: Source, name: str, history: History) -> None:
-    entries = source.read_json(name)
-    if not isinstance(entries, list):
-        raise ImportFailed(
-            f"{source.label(name)}: expected a list of users — fix: use the export's "
-            "users.json unchanged"
-        )
-    for user in entries:
+    for _, user in source.iter_json(name, {"item"}):
         if isinstance(user, dict) and user.get("id"):
             profile = user.get("profile") or {}
             history.person(
@@ -82,13 +76,7 @@ def read(source: Source) -> History:
     for name in days:
         channel = _DAY_FILE.match(name).group(1)
         history.places.add(f"#{channel}")
-        messages = source.read_json(name)
-        if not isinstance(messages, list):
-            raise ImportFailed(
-                f"{source.label(name)}: expected a list of messages — fix: use the "
-                "export's files unchanged"
-            )
-        for i, message in enumerate(messages):
+        for i, (_, message) in enumerate(source.iter_json(name, {"item"})):
             _message(message, f"{source.label(name)} message {i}", channel, history)
     return history
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import codecs
 import io
-import json
 import re
 import zipfile
 import zlib
@@ -20,20 +19,16 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any, TextIO
 
+import ijson
+
 from agents.importers.history import ImportFailed
+from agents.importers.json_stream import Utf8Stream, items_at
 
 DEFAULT_MAX_BYTES = 512 * 1024**2
 MAX_RATIO = 200  # real JSON deflates ~5-30×; a bomb of zeros ~1000×
 RATIO_FLOOR = 1024**2  # small members may compress as well as they like
 MAX_MEMBERS = 500_000
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?\s*$", re.IGNORECASE)
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
 
 
 def parse_size(text: str) -> int:
@@ -168,26 +163,6 @@ class Source:
         with open(file, "rb") as handle:
             yield handle
 
-    def read_bytes(self, name: str) -> bytes:
-        with self.open_binary(name) as handle:
-            return handle.read()
-
-    def read_text(self, name: str) -> str:
-        return self.decode(self.read_bytes(name), name)
-
-    def decode(self, data: bytes, name: str) -> str:
-        encoding = self.limits.encoding or next(
-            (enc for bom, enc in _BOMS if data.startswith(bom)), "utf-8"
-        )
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError as exc:
-            raise ImportFailed(self._encoding_problem(name, encoding, exc)) from None
-        except LookupError:
-            raise ImportFailed(
-                f"--encoding {encoding!r}: no such encoding — fix: use e.g. utf-8, utf-16 or cp1252"
-            ) from None
-
     @contextmanager
     def open_text(self, name: str) -> Iterator[TextIO]:
         """A streaming text view, for line-oriented formats (CSV, JSONL) of any length."""
@@ -218,20 +193,21 @@ class Source:
             "re-save it as UTF-8, or name its encoding with --encoding (e.g. --encoding cp1252)"
         )
 
-    def read_json(self, name: str, *, strip_js_prefix: bool = False) -> Any:
-        text = self.read_text(name)
-        if strip_js_prefix:  # Twitter: `window.YTD.tweets.part0 = [ ... ]`
-            start = text.find("=")
-            if not text.lstrip().startswith(("[", "{")) and start != -1:
-                text = text[start + 1 :]
-        try:
-            return json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ImportFailed(
-                f"{self.label(name)}: broken JSON at line {exc.lineno} column "
-                f"{exc.colno} ({exc.msg}) — fix: export it again; a cut-off download "
-                "often ends like this"
-            ) from None
+    def iter_json(
+        self, name: str, prefixes: set[str], *, js_assignment: bool = False
+    ) -> Iterator[tuple[str, Any]]:
+        """(prefix, value) for each value at `prefixes` (ijson paths such as "messages.item"),
+        parsed as the bytes stream in, so a long export never has to fit in memory at once."""
+        with self.open_text(name) as text:
+            stream = Utf8Stream(text, js_assignment=js_assignment)
+            try:
+                yield from items_at(ijson.parse(stream, use_float=True), prefixes)
+            except ijson.JSONError as exc:
+                problem = str(exc).strip().splitlines()[0].removeprefix("b'").strip()
+                raise ImportFailed(
+                    f"{self.label(name)}: broken JSON by line {stream.lines} ({problem}) — fix: "
+                    "export it again; a cut-off download often ends like this"
+                ) from None
 
 
 def basename(name: str) -> str:

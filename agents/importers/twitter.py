@@ -8,6 +8,7 @@ account.js gives the handle. One archive is one person.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from agents.importers.history import History, ImportFailed, Post, Reaction
 from agents.importers.source import Source, basename
@@ -23,25 +24,27 @@ def detect(names: list[str]) -> bool:
     return any(_TWEET_FILES.match(basename(n)) for n in names)
 
 
-def _unwrap(entries: object, key: str, label: str) -> list[dict]:
-    if not isinstance(entries, list):
-        raise ImportFailed(
-            f'{label}: expected a list of {{"{key}": …}} entries — fix: use the '
-            "file from the archive's data/ folder unchanged"
-        )
-    return [e.get(key, e) for e in entries if isinstance(e, dict)]
+def _entries(source: Source, name: str, key: str) -> Iterator[dict]:
+    """`[{"tweet": {...}}, …]` → the inner objects, one at a time."""
+    for _, entry in source.iter_json(name, {"item"}, js_assignment=True):
+        if isinstance(entry, dict):
+            inner = entry.get(key, entry)
+            if isinstance(inner, dict):
+                yield inner
 
 
 def _handle(source: Source, names: list[str]) -> tuple[str, str]:
     account = next((n for n in names if basename(n) == "account.js"), None)
     if account is None:
         return "", ""
-    entries = _unwrap(
-        source.read_json(account, strip_js_prefix=True), "account", source.label(account)
-    )
-    if not entries:
+    entries = _entries(source, account, "account")
+    try:
+        first = next(entries, None)
+    finally:
+        entries.close()  # one entry is all there is; stop reading
+    if first is None:
         return "", ""
-    return str(entries[0].get("username", "")), str(entries[0].get("accountDisplayName", ""))
+    return str(first.get("username", "")), str(first.get("accountDisplayName", ""))
 
 
 def read(source: Source) -> History:
@@ -57,9 +60,7 @@ def read(source: Source) -> History:
     me = history.person(handle or "me", display or handle or "archive owner", handle or "me")
     for name in tweet_files:
         label = source.label(name)
-        for i, tweet in enumerate(
-            _unwrap(source.read_json(name, strip_js_prefix=True), "tweet", label)
-        ):
+        for i, tweet in enumerate(_entries(source, name, "tweet")):
             text = str(tweet.get("full_text") or tweet.get("text") or "")
             if not text.strip():
                 continue
@@ -94,9 +95,7 @@ def read(source: Source) -> History:
                 )
             )
     for name in (n for n in names if basename(n) == "like.js"):
-        for like in _unwrap(
-            source.read_json(name, strip_js_prefix=True), "like", source.label(name)
-        ):
+        for like in _entries(source, name, "like"):
             history.reactions.append(
                 Reaction(me.key, LIKE_EMOJI, None, str(like.get("tweetId", "")))
             )
