@@ -16,7 +16,7 @@ class ImportFailed(Exception):
     """A user-fixable problem with an export; the message names the file, problem and fix."""
 
 
-@dataclass
+@dataclass(slots=True)
 class Person:
     key: str  # the source's own stable id (user id, author id, handle)
     name: str  # display name
@@ -24,7 +24,7 @@ class Person:
     is_bot: bool = False
 
 
-@dataclass
+@dataclass(slots=True)
 class Post:
     author: str  # Person.key
     text: str
@@ -36,7 +36,7 @@ class Post:
     reactions_received: int = 0
 
 
-@dataclass
+@dataclass(slots=True)
 class Reaction:
     """A reaction or like given by a person (a like is a reaction with the heart)."""
 
@@ -46,7 +46,7 @@ class Reaction:
     to_post: str | None = None
 
 
-@dataclass
+@dataclass(slots=True)
 class History:
     source: str  # what the user pointed at, as they named it
     kind: str

@@ -18,11 +18,12 @@ from agents.packs import PackError, load_pack
 from agents.persona import Persona
 
 HOLDOUT_DIR = "holdout"
+_Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when present: ~10× faster
 
 
 def persona_markdown(persona: Persona) -> str:
     data = persona.model_dump(mode="json", exclude={"bio"}, exclude_none=True)
-    front = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    front = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
     return f"---\n{front}---\n{persona.bio.strip()}\n"
 
 
@@ -37,7 +38,7 @@ def room_yaml(pack: BuiltPack, kind: str) -> str:
     }
     if pack.follows:
         room["follows"] = pack.follows
-    return yaml.safe_dump(room, sort_keys=False, allow_unicode=True, width=100)
+    return yaml.dump(room, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
 
 
 def readme(pack: BuiltPack, kind: str, consent: str) -> str:

@@ -13,6 +13,7 @@ from agents.importers.history import Post, Reaction
 
 WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _HASHTAG = re.compile(r"(?<![\w#])#\w+")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 _MENTION = re.compile(r"(?<![\w@])@\w+")
 _LINK = re.compile(r"https?://\S+|\[(?:link|email|phone|ip|token)\]")
 _STOPWORD_TEXT = """
@@ -31,6 +32,11 @@ yourself yourselves im dont thats ive youre cant didnt doesnt isnt wont gonna wa
 see make go going way still well yeah ok okay oh lol rt amp someone link email phone token
 """
 STOPWORDS = frozenset(_STOPWORD_TEXT.split())  # noqa: SIM905 - a word list reads better as text
+
+
+def emoji_in(text: str) -> list[str]:
+    """Emoji are never ASCII, and the library's scan is slow: look only at non-ASCII runs."""
+    return [e["emoji"] for run in _NON_ASCII.findall(text) for e in emoji_lib.emoji_list(run)]
 
 
 def words(text: str) -> list[str]:
@@ -111,7 +117,7 @@ def style_stats(
     texts = [p.text for p in own]
     n = len(own)
     letters = "".join(ch for t in texts for ch in t if ch.isalpha())
-    emoji_used = Counter(e["emoji"] for t in texts for e in emoji_lib.emoji_list(t))
+    emoji_used = Counter(e for t in texts for e in emoji_in(t))
     hashtags = Counter(h.lower() for t in texts for h in _HASHTAG.findall(t))
     return StyleStats(
         posts=n,
