@@ -1,4 +1,4 @@
-"""A persona's card for the terminal: who they are, how they act, their statistics and provenance."""
+"""A persona's card for the terminal: who they are, how they act, their statistics, provenance."""
 
 from __future__ import annotations
 
@@ -16,6 +16,12 @@ def _shown(value: object) -> str:
     if isinstance(value, list):
         return " ".join(map(str, value)) or "—"
     return str(value)
+
+
+def _one_line(text: str, limit: int = 160) -> str:
+    """Imported examples can be long pastes; the card shows a line of each."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def render_card(persona: Persona) -> Panel:
@@ -52,6 +58,6 @@ def render_card(persona: Persona) -> Panel:
     parts += [Text(""), facts]
     if persona.examples:
         parts += [Text(""), Text("example posts", style="dim")]
-        parts += [Text(f"• {ex.text}") for ex in persona.examples[:6]]
+        parts += [Text(f"• {_one_line(ex.text)}") for ex in persona.examples[:6]]
     return Panel(Group(*parts), title=f"{persona.avatar} [bold {persona.color}]{persona.name}[/] "
                                       f"[dim]({persona.id})[/]", title_align="left")

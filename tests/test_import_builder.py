@@ -36,10 +36,11 @@ def test_examples_cover_the_range_not_the_first_n() -> None:
 
 
 def test_examples_skip_duplicates_reposts_and_pasted_logs() -> None:
-    posts = _posts(["same words here again"] * 5 + ["x " * 400 + "log dump"])
+    posts = _posts(["same words here again"] * 5 + ["x " * 400 + "log dump", "```\nTraceback\n```"])
     posts.append(Post("a", "RT @b: someone else's words entirely", T0, kind="repost"))
-    picked = pick_examples(posts, count=5)
-    assert [p.text for p in picked] == ["same words here again", "x " * 400 + "log dump"]
+    assert [p.text for p in pick_examples(posts, count=5)] == ["same words here again"]
+    only_pastes = _posts(["```\nTraceback (most recent call last)\n```"])
+    assert len(pick_examples(only_pastes, count=5)) == 1  # better a paste than no voice at all
 
 
 def test_scrub_removes_identifiers_but_keeps_meaning() -> None:

@@ -13,7 +13,7 @@ from agents.importers.style import content_words
 
 MAX_CANDIDATES = 3000  # bounds the work (candidates × picks) for people with huge histories
 MIN_WORDS = 3
-MAX_CHARS = 600  # chat-length posts teach the voice; pasted logs and essays do not
+MAX_CHARS = 600  # chat-length posts teach the voice; pasted logs, code and essays do not
 
 
 def _distance(a: frozenset[str], b: frozenset[str]) -> float:
@@ -29,10 +29,9 @@ def pick_examples(posts: list[Post], count: int = 12) -> list[Post]:
         if post.kind != "repost" and key and key not in seen:
             seen.add(key)
             unique.append(post)
-    wordy = [
-        p for p in unique if len(content_words(p.text)) >= MIN_WORDS and len(p.text) <= MAX_CHARS
-    ]
-    pool = wordy if len(wordy) >= count else unique
+    chatty = [p for p in unique if len(p.text) <= MAX_CHARS and not p.text.startswith("```")]
+    wordy = [p for p in chatty if len(content_words(p.text)) >= MIN_WORDS]
+    pool = wordy if len(wordy) >= count else (chatty or unique)
     if len(pool) > MAX_CANDIDATES:  # an even spread over time keeps old and new voices
         step = len(pool) / MAX_CANDIDATES
         pool = [pool[int(i * step)] for i in range(MAX_CANDIDATES)]

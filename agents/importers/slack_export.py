@@ -50,7 +50,7 @@ def _users(source: Source, name: str, history: History) -> None:
 
 
 def _readable(text: str, history: History) -> str:
-    """Slack's markup to what a person sees: <@U1> → @name, <url|label> → label or url."""
+    """Slack's markup as a person sees it: <@U1> → @name, <url|label> → label, :tada: → 🎉."""
 
     def mention(match: re.Match) -> str:
         person = history.people.get(match.group(1))
@@ -59,7 +59,8 @@ def _readable(text: str, history: History) -> str:
     text = _USER_MENTION.sub(mention, text)
     text = _LINK.sub(lambda m: m.group(2) or m.group(1), text)
     text = _SPECIAL.sub(lambda m: f"@{m.group(1)}", text)
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    text = text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+    return emoji_lib.emojize(text, language="alias")  # :+1: in a message is 👍 on screen
 
 
 def read(source: Source) -> History:

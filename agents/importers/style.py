@@ -15,7 +15,8 @@ WORD = re.compile(r"[^\W\d_][\w'’-]*")
 _HASHTAG = re.compile(r"(?<![\w#])#\w+")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 _MENTION = re.compile(r"(?<![\w@])@\w+")
-_LINK = re.compile(r"https?://\S+|\[(?:link|email|phone|ip|token)\]")
+_LINK = re.compile(r"https?://\S+|\[link\]")
+_PLACEHOLDER = re.compile(r"\[(?:email|phone|ip|token)\]")  # left by scrub
 _STOPWORD_TEXT = """
 a about above after again against all also am an and any are aren't as at be because been
 before being below between both but by can can't cannot could couldn't did didn't do does
@@ -45,7 +46,7 @@ def words(text: str) -> list[str]:
 
 def content_words(text: str) -> set[str]:
     """Words that say what a post is about: no links, @handles or stopwords."""
-    text = _MENTION.sub(" ", _LINK.sub(" ", text))
+    text = _MENTION.sub(" ", _PLACEHOLDER.sub(" ", _LINK.sub(" ", text)))
     return {w for w in words(text) if len(w) > 2 and w not in STOPWORDS}
 
 
