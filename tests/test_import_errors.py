@@ -147,8 +147,9 @@ def test_bad_date(tmp_path: Path) -> None:
     )
 
 
-def test_missing_source(tmp_path: Path) -> None:
+def test_missing_source_and_endless_devices(tmp_path: Path) -> None:
     assert "no such file or folder" in _fails(tmp_path, tmp_path / "nope.zip")
+    assert "not a regular file" in _fails(tmp_path, "/dev/zero", "--kind", "jsonl")
 
 
 def test_existing_pack_is_not_overwritten_without_force(tmp_path: Path) -> None:

@@ -66,6 +66,8 @@ class Source:
         self._zip: zipfile.ZipFile | None = None
         if not path.exists():
             raise ImportFailed(f"{path}: no such file or folder — fix: check the path")
+        if not path.is_file() and not path.is_dir():  # a device or pipe has no size to check
+            raise ImportFailed(f"{path}: not a regular file or folder — fix: point at the export")
         if path.is_file() and zipfile.is_zipfile(path):
             try:
                 self._zip = zipfile.ZipFile(path)
