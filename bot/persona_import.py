@@ -20,9 +20,8 @@ from agents.llm.base import LLMError
 from agents.llm.registry import SPEC_HELP, ModelSpecError
 from agents.packs import PackError
 
-Kind = Literal["twitter", "discord", "slack", "csv", "jsonl"]
+Kind = Literal[KINDS]  # the importer's one list of formats
 Consent = Literal["unknown", "self", "granted", "public-figure"]
-assert set(KINDS) == set(Kind.__args__)  # one list of formats, checked at import
 
 console = Console(highlight=False)
 errors = Console(stderr=True, highlight=False)
