@@ -104,7 +104,7 @@ def main() -> None:
             seconds, rss, personas = done.stdout.split()
             print(
                 f"{label:>13}: {size:6.1f} MB → {personas} personas in {float(seconds):5.1f} s "
-                f"({posts / float(seconds):,.0f} posts/s), peak RSS {float(rss):.0f} MB, "
+                f"({posts / float(seconds):,.0f} posts/s), peak RSS {float(rss):.1f} MB, "
                 f"process wall {time.perf_counter() - started:.1f} s"
             )
 
