@@ -151,8 +151,11 @@ class Builder:
         people = self.chosen_people()
         taken: set[str] = set()
         ids = {person.key: persona_id(person, taken) for person in people}
-        keep = {i for i in ids.values()} | {p.handle.lower() for p in people}
+        keep = set(ids.values()) | {p.handle.lower() for p in people}
         splits = {p.key: split_holdout(self.posts_by[p.key], self.options.holdout) for p in people}
+        for train, held in splits.values():  # before anything reads the text, words included
+            for post in (*train, *held):
+                post.text = scrub(post.text, keep)
         own_counts = {
             key: sum(p.kind != "repost" for p in train) for key, (train, _) in splits.items()
         }
@@ -174,7 +177,6 @@ class Builder:
                     person,
                     ids[person.key],
                     splits[person.key],
-                    keep,
                     distinct[person.key],
                     reactions_by[person.key],
                     most,
@@ -195,15 +197,12 @@ class Builder:
         person: Person,
         pid: str,
         split: tuple[list[Post], list[Post]],
-        keep: set[str],
         top_words: list[str],
         reactions: list,
         most: int,
         group: bool,
     ) -> Built:
         train, held = split
-        for post in train + held:
-            post.text = scrub(post.text, keep)
         gaps = [
             (p.when - self.post_time[p.reply_to]).total_seconds()
             for p in train
@@ -286,9 +285,7 @@ class Builder:
     @staticmethod
     def _bio(profile: Profile) -> str:
         topics = f"\n\nTopics: {', '.join(profile.topics)}." if profile.topics else ""
-        return profile.bio + (
-            topics if profile.topics and "talks most about" not in profile.bio else ""
-        )
+        return profile.bio + topics
 
     def _notes(self, held: list[Post], note: str | None) -> str | None:
         parts = []

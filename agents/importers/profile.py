@@ -149,6 +149,5 @@ def statistics_profile(
         + (f"; links in {stats.links_per_post:.0%} of messages" if stats.links_per_post else "")
         + ". Copy the voice of the examples."
     )
-    bio = f"Rebuilt from {stats.posts} real posts"
-    bio += f"; talks most about {', '.join(topics)}." if topics else "."
+    bio = f"Rebuilt from {stats.posts} real posts."
     return Profile(role=role, bio=bio, traits=traits, topics=topics, stances=[], style=style)
