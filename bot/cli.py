@@ -21,6 +21,7 @@ from agents.llm.registry import SPEC_HELP, ModelSpecError
 from agents.packs import PackError, bundled_pack_names, load_pack, resolve_pack_path
 from bot.orchestrator import Budgets, RunSettings
 from bot.persona_card import render_card
+from bot.persona_import import import_command
 from bot.platforms.hosted import HOSTED_PLATFORMS, hosted_platform, replay_run_to
 from bot.platforms.terminal import TerminalPlatform, TranscriptPrinter
 from bot.replay import replay_into
@@ -33,6 +34,7 @@ app = typer.Typer(help="Rehearse how a room of persona agents responds before yo
                   no_args_is_help=True, pretty_exceptions_enable=False)
 personas_app = typer.Typer(help="List, inspect and validate persona packs.", no_args_is_help=True)
 app.add_typer(personas_app, name="personas")
+personas_app.command("import")(import_command)
 
 console = Console(highlight=False)
 errors = Console(stderr=True, highlight=False, soft_wrap=True)  # one error, one line

@@ -1,4 +1,4 @@
-"""A persona's card for the terminal: who they are, how they act, their statistics and provenance."""
+"""A persona's card for the terminal: who they are, how they act, their statistics, provenance."""
 
 from __future__ import annotations
 
@@ -8,6 +8,20 @@ from rich.table import Table
 from rich.text import Text
 
 from agents.persona import Persona
+
+
+def _shown(value: object) -> str:
+    if isinstance(value, float):
+        return f"{value:.2f}".rstrip("0").rstrip(".")
+    if isinstance(value, list):
+        return " ".join(map(str, value)) or "—"
+    return str(value)
+
+
+def _one_line(text: str, limit: int = 160) -> str:
+    """Imported examples can be long pastes; the card shows a line of each."""
+    flat = " ".join(text.split())
+    return flat if len(flat) <= limit else flat[: limit - 1] + "…"
 
 
 def render_card(persona: Persona) -> Panel:
@@ -29,15 +43,21 @@ def render_card(persona: Persona) -> Panel:
                               f"{' '.join(a.emoji)}")
     if persona.model:
         facts.add_row("model", persona.model)
-    for key, value in persona.stats.items():
-        facts.add_row(f"stat {key}", str(value))
+    if persona.activity.active_hours:
+        hours = ", ".join(f"{h:02d}" for h in persona.activity.active_hours)
+        facts.add_row("active hours", f"{hours} (UTC)")
+    if persona.stats:
+        facts.add_row("statistics", " · ".join(f"{key.replace('_', ' ')} {_shown(value)}"
+                                               for key, value in persona.stats.items()))
     p = persona.provenance
     facts.add_row("provenance", f"{p.source} · consent: {p.consent}"
                   + (f" · {p.date_range}" if p.date_range else "")
                   + (f" · {p.post_count} posts" if p.post_count is not None else ""))
+    if p.notes:
+        facts.add_row("", p.notes)
     parts += [Text(""), facts]
     if persona.examples:
         parts += [Text(""), Text("example posts", style="dim")]
-        parts += [Text(f"• {ex.text}") for ex in persona.examples[:6]]
+        parts += [Text(f"• {_one_line(ex.text)}") for ex in persona.examples[:6]]
     return Panel(Group(*parts), title=f"{persona.avatar} [bold {persona.color}]{persona.name}[/] "
                                       f"[dim]({persona.id})[/]", title_align="left")
