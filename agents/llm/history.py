@@ -10,7 +10,9 @@ import re
 from agents.llm.base import Completion, LLMError, LLMRequest
 
 _WORD = re.compile(r"[a-z0-9$%']{3,}")
-_STOP = frozenset(["the", "and", "for", "that", "this", "with", "you", "your", "are", "was", "were", "have", "has", "not", "but", "our", "they", "their", "what", "when", "will", "would", "should", "could", "about", "from", "just", "than", "then", "them", "into", "its", "it's", "all", "any", "can", "more", "some", "very", "who", "how", "why"])
+_STOP = frozenset("the and for that this with you your are was were have has not but our they "
+                  "their what when will would should could about from just than then them into "
+                  "its it's all any can more some very who how why".split())
 
 
 def _words(text: str) -> frozenset[str]:
