@@ -81,10 +81,12 @@ def parse_decision(completion: Completion) -> Decision:
 
 class Agent:
     def __init__(self, persona: Persona, llm: LLM, room_name: str, room_topic: str,
-                 others: list[Persona], max_sentences: int | None = None) -> None:
+                 others: list[Persona], max_sentences: int | None = None,
+                 names: frozenset[str] | None = None) -> None:
         self.persona = persona
         self.llm = llm
         self.others = others
+        self.names = names  # room_names(others), shared by the room: cleaning stays O(1) in its size
         self.prefix = persona_prefix(persona, room_name, room_topic)
         # Small models ramble; backends that cannot decide are small, so cut them to two sentences.
         self.max_sentences = max_sentences if max_sentences is not None else (None if llm.decides else 2)
@@ -158,13 +160,16 @@ class Agent:
             return Outcome(IGNORE, "fallback", calls, calls[-1].error)
         return self._finish(decision.model_copy(update={"text": completion.text}), "rules", calls)
 
+    def finish_text(self, text: str) -> str:
+        """What the persona actually posts: only its own lines, cut short for small models."""
+        text = clean_reply(text, self.persona, self.names if self.names is not None else self.others)
+        return first_sentences(text, self.max_sentences) if self.max_sentences else text
+
     def _finish(self, decision: Decision, source: Literal["model", "rules"],
                 calls: list[LLMCallRecord]) -> Outcome:
         if decision.action != "reply":
             return Outcome(decision, source, calls)
-        text = clean_reply(decision.text or "", self.persona, self.others)
-        if self.max_sentences:
-            text = first_sentences(text, self.max_sentences)
+        text = self.finish_text(decision.text or "")
         if not text:
             return Outcome(IGNORE, "fallback", calls, "reply was empty after cleaning")
         return Outcome(decision.model_copy(update={"text": text}), source, calls)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from agents.persona import Persona
 
@@ -16,10 +17,19 @@ def strip_mass_mentions(text: str) -> str:
     return _DISCORD_PINGS.sub("", _MASS_MENTION.sub(r"\1", text))
 
 
-def clean_reply(text: str, speaker: Persona, others: list[Persona]) -> str:
-    """Keep only what the speaker says: drop a leading "Name:" and stop where another persona's line begins."""
+def room_names(personas: Iterable[Persona]) -> frozenset[str]:
+    """Every name a line could be prefixed with; built once per room, not once per reply."""
+    return frozenset(n for p in personas for n in (p.name, p.first_name))
+
+
+def clean_reply(text: str, speaker: Persona, others: list[Persona] | frozenset[str]) -> str:
+    """Keep only what the speaker says: drop a leading "Name:" and stop where another persona's
+    line begins. `others` is the other personas, or room_names() of the whole room."""
     names = {speaker.name, speaker.first_name, speaker.id}
-    other_names = {n for p in others if p.id != speaker.id for n in (p.name, p.first_name)}
+    if isinstance(others, frozenset):
+        other_names = set(others - {speaker.name, speaker.first_name})
+    else:
+        other_names = {n for p in others if p.id != speaker.id for n in (p.name, p.first_name)}
     other_names |= {"User", "Human", "Assistant"}
     kept: list[str] = []
     for raw_line in text.strip().splitlines():

@@ -30,7 +30,7 @@ from agents.gate import GateSettings, SpeakGate
 from agents.llm.base import LLM
 from agents.packs import Pack
 from agents.persona import Persona
-from agents.sanitize import strip_mass_mentions
+from agents.sanitize import room_names, strip_mass_mentions
 from bot.clock import SimClock
 from bot.events import (
     DecisionEvent,
@@ -132,8 +132,9 @@ class Orchestrator:
         self.run_id = run_id or uuid.uuid4().hex[:10]
         self.clock = SimClock(settings.speed)
         self.gate = SpeakGate(self.personas, settings.gate, settings.seed)
-        self.agents = [Agent(p, llm_for(p), pack.room.name, pack.room.topic, self.personas)
-                       for p in self.personas]
+        names = room_names(self.personas)
+        self.agents = [Agent(p, llm_for(p), pack.room.name, pack.room.topic, self.personas,
+                             names=names) for p in self.personas]
         self.usage = Usage()
         self._index = {p.id: i for i, p in enumerate(self.personas)}
         self._handles: dict[str, int] = {}
