@@ -23,6 +23,7 @@ from bot.orchestrator import Budgets, RunSettings
 from bot.persona_card import render_card
 from bot.platforms.terminal import TerminalPlatform, TranscriptPrinter
 from bot.replay import replay_into
+from bot.scenarios.setup import plan_room
 from bot.session import SessionResult, run_session
 from bot.transcript import Transcript, resolve_db_path
 from bot.transcript.export import FORMATS, export
@@ -90,12 +91,12 @@ def main() -> None:
 
 @app.command()
 def run(
-    pitch: Annotated[str, typer.Argument(help="what you say to the room (text, or a .md/.txt file)")],
+    pitch: Annotated[str | None, typer.Argument(help="what you say to the room (text, or a .md/.txt file)")] = None,
     pack: PackOption = "board",
     model: Annotated[str, typer.Option(help=f"model for the room: {SPEC_HELP}")] = "history",
     db: DbOption = None,
     seed: Annotated[int, typer.Option(help="same seed + same model answers = same transcript")] = 0,
-    speed: Annotated[float, typer.Option(help="pace of simulated time; 0 = as fast as possible")] = 1.0,
+    speed: Annotated[float | None, typer.Option(help="pace of simulated time; 0 = as fast as possible [default: 1; feed: 0]")] = None,
     concurrency: Annotated[int, typer.Option(help="model calls in flight at once")] = 8,
     max_messages: Annotated[int | None, typer.Option(help="end after this many messages")] = None,
     max_llm_calls: Annotated[int | None, typer.Option(help="stop starting model calls at this many")] = None,
@@ -103,22 +104,34 @@ def run(
     max_cost: Annotated[float | None, typer.Option(help="stop once this many dollars are spent")] = None,
     max_seconds: Annotated[float | None, typer.Option(help="end after this much wall time")] = None,
     name: Annotated[str, typer.Option("--as", help="your display name in the room")] = "You",
+    scenario: Annotated[str | None, typer.Option(help="discussion | meeting | feed [default: the pack's]")] = None,
+    agenda: Annotated[Path | None, typer.Option(help="meeting agenda: Markdown, one '## ' section per item")] = None,
+    minutes_per_item: Annotated[float, typer.Option(help="meeting: simulated minutes per agenda item")] = 10.0,
+    population: Annotated[int | None, typer.Option(help="feed: grow the pack to N varied members")] = None,
+    hours: Annotated[float, typer.Option(help="feed: simulated hours to watch")] = 12.0,
 ) -> None:
     """Seat a pack in a room, post your pitch, and watch it live in the terminal."""
     with user_errors():
         loaded = load_pack(pack)
+        plan = plan_room(loaded, scenario=scenario, pitch=_read_text_or_file(pitch) if pitch else None,
+                         agenda=agenda, minutes_per_item=minutes_per_item, population=population,
+                         hours=hours, speed=speed, seed=seed)
+        if not plan.pitch:
+            raise ValueError("nothing to say to the room — fix: give a pitch (text or a .md file)"
+                             " or --agenda FILE")
         llms = LLMPool(model)
-        settings = room_settings(seed, speed, concurrency, max_messages, max_llm_calls, max_tokens,
-                                 max_cost, max_seconds)
-        text = _read_text_or_file(pitch)
-    colors = {p.id: p.color for p in loaded.personas}
-    roles = {p.id: p.role for p in loaded.personas}
+        settings = room_settings(seed, plan.speed, concurrency, max_messages, max_llm_calls,
+                                 max_tokens, max_cost, max_seconds)
+    colors = {p.id: p.color for p in plan.personas}
+    roles = {p.id: p.role for p in plan.personas}
     printer = TranscriptPrinter(console, colors, roles)
     platform = TerminalPlatform(console, printer, human_name=name, interactive=sys.stdin.isatty())
-    console.rule(f"[bold]{loaded.room.name}[/bold] · {len(loaded.personas)} personas · {model}")
+    console.rule(f"[bold]{loaded.room.name}[/bold] · {len(plan.personas)} personas · "
+                 f"{plan.scenario.name} · {model}")
     with user_errors():
         result = asyncio.run(run_session(loaded, llms, resolve_db_path(db), settings, platform,
-                                         pitch=text, human_name=name))
+                                         pitch=plan.pitch, human_name=name, scenario=plan.scenario,
+                                         personas=plan.personas))
     print_summary(result)
 
 

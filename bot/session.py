@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from agents.llm.pool import LLMPool
 from agents.packs import Pack
+from agents.persona import Persona
 from bot.orchestrator import Orchestrator, RunSettings
 from bot.platforms.base import Platform
+from bot.scenarios import Scenario
 from bot.transcript import Transcript
 from bot.transcript.queries import RunSummary, summarize
 
@@ -24,11 +27,12 @@ class SessionResult:
 
 async def run_session(pack: Pack, llms: LLMPool, db: Path, settings: RunSettings,
                       platform: Platform, *, pitch: str | None = None, human_name: str = "You",
-                      scenario: str = "discussion") -> SessionResult:
+                      scenario: str | Scenario = "discussion",
+                      personas: Sequence[Persona] | None = None) -> SessionResult:
     async with Transcript(db) as transcript:
         room = Orchestrator(pack, llms.for_persona, transcript, settings,
                             model_name=llms.default_spec, platform=platform.name,
-                            scenario=scenario, title=pitch)
+                            scenario=scenario, title=pitch, personas=personas)
         room.subscribe(platform.deliver)
         await room.start()
         loop = asyncio.get_running_loop()

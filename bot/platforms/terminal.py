@@ -8,6 +8,7 @@ from datetime import datetime
 
 from rich.console import Console
 from rich.live import Live
+from rich.markdown import Markdown
 from rich.text import Text
 
 from bot.events import MessageEvent, ReactionEvent, RoomEvent, StatusEvent, TypingEvent
@@ -57,6 +58,9 @@ class TranscriptPrinter:
                 ("  ", ""), (event.emoji + " ", ""),
                 (event.author_name, self.colors.get(event.author_id, HUMAN_COLOR)),
                 (f" reacted to{whom}", "dim")))
+        elif isinstance(event, StatusEvent) and event.kind in {"minutes", "report"}:
+            self.console.print(Markdown(str(event.data.get("markdown", ""))))
+            self.console.print()
         elif isinstance(event, StatusEvent) and event.kind in {"paused", "resumed", "joined"}:
             label = event.data.get("name", "") if event.kind == "joined" else ""
             self.console.print(Text(f"— {event.kind} {label}".rstrip() + " —", style="dim"))

@@ -10,6 +10,7 @@ the members say, and how they vote, comes from their model (or rules and history
 from __future__ import annotations
 
 import random
+import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
@@ -306,7 +307,8 @@ class Meeting(Scenario):
             return
         record.said.setdefault(persona.id, []).append(message.text)
         record.spoke[persona.id] += 1
-        asks = "?" in message.text and self.waiting is None and record.asked < self.max_questions_per_item
+        question = question_in(message.text)
+        asks = bool(question) and self.waiting is None and record.asked < self.max_questions_per_item
         if record.spoke[persona.id] > self.max_turns_per_member and self.phase == "debate":
             self.muted = self.muted | {turn.persona}
             record.cut_off.append(persona.name)
@@ -315,7 +317,7 @@ class Meeting(Scenario):
                 "I'd like to hear from others.", message.id))
         elif asks and self.phase in ("calling", "debate"):
             then = "call" if isinstance(tag, _Call) else "debate"
-            self._later(1.5, lambda: self._ask_presenter(turn.persona, message.id, message.text, then))
+            self._later(1.5, lambda: self._ask_presenter(turn.persona, message.id, question, then))
         elif isinstance(tag, _Call):
             self._later(1.5, self._next_call)
 
@@ -330,6 +332,11 @@ class Meeting(Scenario):
         self.votes_due -= 1
         if self.votes_due == 0:
             self._later(1.5, self._announce)
+
+
+def question_in(text: str) -> str | None:
+    """The first sentence that asks something: in a board meeting, a question for the presenter."""
+    return next((s for s in re.split(r"(?<=[.!?])\s+", text.strip()) if s.endswith("?")), None)
 
 
 async def _speak(agent: Agent, context: DecisionContext) -> Outcome:

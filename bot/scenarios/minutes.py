@@ -35,7 +35,7 @@ class ItemRecord:
 
 
 def _quote(text: str, limit: int = 160) -> str:
-    line = " ".join(first_sentences(text, 1).split())
+    line = " ".join(first_sentences(text, 2).split())
     return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 
@@ -71,8 +71,9 @@ def render_minutes(room_name: str, chair: str, attendees: list[str], presenter: 
         lines += [f"**Summary:** {summary}.", ""]
         lines += [f"- {names.get(pid, pid)}: {_quote(said[0])}" for pid, said in record.said.items()
                   if said]
+        backers = {n for n, v in record.votes.items() if v.vote == "for"}
         objections = [(names.get(pid, pid), text) for pid, said in record.said.items()
-                      for text in said if tone(text) < 0]
+                      for text in said if tone(text) < 0 and names.get(pid, pid) not in backers]
         objections += [(name, v.reason) for name, v in record.votes.items()
                        if v.vote == "against" and v.reason
                        and all(name != n for n, _ in objections)]

@@ -50,8 +50,9 @@ def to_markdown(view: RunView) -> str:
                 grouped[r.emoji].append(r.author_name)
             if grouped:
                 lines += [" · ".join(f"{e} {', '.join(names)}" for e, names in grouped.items()), ""]
-        elif isinstance(event, StatusEvent) and event.kind == "minutes":
-            lines += ["## Minutes", "", str(event.data.get("markdown", "")), ""]
+        elif isinstance(event, StatusEvent) and event.kind in ("minutes", "report"):
+            heading = "Minutes" if event.kind == "minutes" else "Feed report"
+            lines += [f"## {heading}", "", str(event.data.get("markdown", "")), ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
