@@ -20,6 +20,10 @@ from agents.llm.pool import LLMPool
 from agents.llm.registry import SPEC_HELP, ModelSpecError
 from agents.packs import PackError, bundled_pack_names, load_pack, resolve_pack_path
 from bot.orchestrator import Budgets, RunSettings
+from bot.compare import compare_runs, print_comparison
+from bot.fork import opening as fork_opening
+from bot.fork import plan_fork
+from bot.fork import start_arguments as fork_start
 from bot.persona_card import render_card
 from bot.platforms.terminal import TerminalPlatform, TranscriptPrinter
 from bot.replay import replay_into
@@ -279,3 +283,47 @@ def personas_check(pack: Annotated[list[str] | None, typer.Option("--pack", help
                 errors.print(f"[red]bad[/red] {r['error']}")
     if not all(r["ok"] for r in results):
         raise typer.Exit(1)
+
+
+@app.command()
+def fork(
+    run_ref: RunArg,
+    at: Annotated[int, typer.Option("--at", help="the message id to say differently")],
+    text: Annotated[str, typer.Option("--text", help="the new version of that message (text or a .md/.txt file)")],
+    model: Annotated[str | None, typer.Option(help="model for the fork [default: the parent's]")] = None,
+    seed: Annotated[int | None, typer.Option(help="seed for the fork [default: the parent's]")] = None,
+    speed: Annotated[float, typer.Option(help="pace of simulated time; 0 = as fast as possible")] = 0.0,
+    db: DbOption = None,
+) -> None:
+    """Start a new run that shares everything before a message and says something else there."""
+    with user_errors():
+        parent = asyncio.run(_load(db, run_ref))
+        plan = plan_fork(parent, at, model=model, seed=seed, speed=speed)
+        llms = LLMPool(plan.model)
+        new_text = _read_text_or_file(text).strip()
+        if not new_text:
+            raise ValueError("--text is empty — fix: give the new version of the message")
+    printer = TranscriptPrinter(console, {p.id: p.color for p in plan.personas},
+                                {p.id: p.role for p in plan.personas})
+    platform = TerminalPlatform(console, printer, interactive=False)
+    console.rule(f"fork of {parent.run['id']} at message {at} · {plan.scenario.name} · {plan.model}")
+    with user_errors():
+        result = asyncio.run(run_session(
+            plan.pack, llms, resolve_db_path(db), plan.settings, platform, pitch=parent.run["title"],
+            scenario=plan.scenario, personas=plan.personas,
+            start=fork_start(plan, parent.run["id"]), opening=fork_opening(plan, new_text)))
+    print_summary(result)
+
+
+@app.command()
+def compare(run_a: RunArg, run_b: RunArg, db: DbOption = None,
+            limit: Annotated[int, typer.Option(help="rows of messages to show")] = 30) -> None:
+    """Two runs side by side: messages, reactions, who turned against, votes, tokens and cost."""
+
+    async def fetch():
+        async with Transcript(resolve_db_path(db)) as t:
+            return await compare_runs(t.conn, run_a, run_b)
+
+    with user_errors():
+        comparison = asyncio.run(fetch())
+    print_comparison(console, comparison, limit)

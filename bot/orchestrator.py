@@ -186,8 +186,12 @@ class Orchestrator:
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    async def start(self, parent_run_id: str | None = None, forked_at: int | None = None) -> str:
+    async def start(self, parent_run_id: str | None = None, forked_at: int | None = None,
+                    inherit: Sequence[MessageEvent | ReactionEvent] = ()) -> str:
+        """Open the run. A fork passes its parent's prefix as `inherit`: copied before anything
+        else happens, with the same ids, authors and text, and marked inherited."""
         settings = asdict(self.settings)
+        settings["scenario_options"] = self.policy.options()
         participants = [ParticipantRecord(p.id, "persona", p.name, p.role, p.color, p.avatar,
                                           p.model or self.model_name) for p in self.personas]
         await self.transcript.create_run(
@@ -197,6 +201,12 @@ class Orchestrator:
             participants)
         self._started_wall = time.monotonic()
         self._status("started", pack=self.pack.name, model=self.model_name, seed=self.settings.seed)
+        for event in inherit:
+            if event.author_id not in self._names and event.author_id.startswith("human:"):
+                self._names[event.author_id] = event.author_name
+                await self.transcript.add_participant(
+                    self.run_id, ParticipantRecord(event.author_id, "human", event.author_name))
+            self._inherit(event)
         self.policy.begin()
         return self.run_id
 
@@ -347,7 +357,7 @@ class Orchestrator:
     def status(self, kind: str, **data: object) -> None:
         self._status(kind, **data)
 
-    def inherit(self, event: MessageEvent | ReactionEvent) -> None:
+    def _inherit(self, event: MessageEvent | ReactionEvent) -> None:
         """Rebuild the room from a parent run's prefix (a fork): stored as inherited, no turns."""
         if isinstance(event, MessageEvent):
             self._names.setdefault(event.author_id, event.author_name)

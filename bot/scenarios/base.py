@@ -23,6 +23,10 @@ class Scenario:
         """Called once by the orchestrator it belongs to, before the run starts."""
         self.room = room
 
+    def options(self) -> dict:
+        """The scenario's settings, stored with the run (a fork runs the same scenario again)."""
+        return {}
+
     def begin(self) -> None:
         """The run has started: schedule opening phases (a feed's sessions …)."""
 

@@ -43,6 +43,12 @@ class Feed(Scenario):
     warmup_posts: int | None = None  # timeline before the human post; None: about 1 in 20 members
     name: str = field(default="feed", init=False)
 
+    def options(self) -> dict:
+        return {"hours": self.hours, "start_hour": self.start_hour, "feed_size": self.feed_size,
+                "max_actions_per_session": self.max_actions_per_session,
+                "pool_size": self.pool_size, "recency_hours": self.recency_hours,
+                "promoted_boost": self.promoted_boost, "warmup_posts": self.warmup_posts}
+
     def bind(self, room: Orchestrator) -> None:
         super().bind(room)
         n = len(room.personas)
@@ -131,6 +137,8 @@ class Feed(Scenario):
     def _warm_up(self) -> None:
         """The timeline before the human post: posters' own past posts, so the ad competes."""
         room = self.room
+        if self.pool_filled:  # a fork inherited its parent's timeline
+            return
         count = self.warmup_posts if self.warmup_posts is not None else max(3, self.n // 20)
         posters = np.argsort(-self.talk, kind="stable")[:count]
         for persona in posters.tolist():

@@ -60,6 +60,15 @@ class Meeting(Scenario):
     max_questions_per_item: int = 2
     name: str = field(default="meeting", init=False)
 
+    def options(self) -> dict:
+        return {"minutes_per_item": self.minutes_per_item, "question_wait": self.question_wait,
+                "max_turns_per_member": self.max_turns_per_member,
+                "max_questions_per_item": self.max_questions_per_item}
+
+    def on_inherited(self, message: VisibleMessage) -> None:
+        raise ValueError("a meeting can only be forked at its agenda (the first human message): "
+                         "its chair, calls and votes are not rebuilt from a copied prefix")
+
     def bind(self, room: Orchestrator) -> None:
         super().bind(room)
         chair_id = room.pack.room.chair
