@@ -86,7 +86,8 @@ class Agent:
         self.persona = persona
         self.llm = llm
         self.others = others
-        self.names = names  # room_names(others), shared by the room: cleaning stays O(1) in its size
+        # room_names(others), built once by the room: cleaning a reply does not scan the room
+        self.names = names
         self.prefix = persona_prefix(persona, room_name, room_topic)
         # Small models ramble; backends that cannot decide are small, so cut them to two sentences.
         self.max_sentences = max_sentences if max_sentences is not None else (None if llm.decides else 2)
@@ -132,15 +133,15 @@ class Agent:
 
     async def _decide_with_model(self, context: DecisionContext) -> Outcome:
         calls: list[LLMCallRecord] = []
-        decision, problem = await self.structured(context, decision_prompt(context), DECISION_SCHEMA,
-                                                  Decision, "decide", calls)
+        decision, problem = await self.structured(context, decision_prompt(context),
+                                                  DECISION_SCHEMA, Decision, "decide", calls)
         if decision is None:
             return Outcome(IGNORE, "fallback", calls, problem)
         return self._finish(decision, "model", calls)
 
     async def write(self, context: DecisionContext, prompt: str | None = None,
                     reason: str = "called on") -> Outcome:
-        """A reply that is already decided (the chair gave the floor, a poster posts): only the text."""
+        """A reply already decided (the chair gave the floor, a poster posts): only the text."""
         calls: list[LLMCallRecord] = []
         prompt = prompt or reply_prompt(context)
         completion = await self._call(self._request(context, prompt, None), "write", calls)
@@ -162,7 +163,8 @@ class Agent:
 
     def finish_text(self, text: str) -> str:
         """What the persona actually posts: only its own lines, cut short for small models."""
-        text = clean_reply(text, self.persona, self.names if self.names is not None else self.others)
+        names = self.names if self.names is not None else self.others
+        text = clean_reply(text, self.persona, names)
         return first_sentences(text, self.max_sentences) if self.max_sentences else text
 
     def _finish(self, decision: Decision, source: Literal["model", "rules"],

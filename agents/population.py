@@ -15,17 +15,100 @@ from collections.abc import Sequence
 
 from agents.persona import Activity, Persona
 
-_FIRST = ("Alex Sam Jordan Taylor Morgan Casey Riley Jamie Avery Quinn Rowan Drew Robin Kai Noa "
-          "Maya Leo Ines Omar Lena Ravi Zoe Theo Ada Hugo Mina Felix Nora Ivan Sara Yuki Amir "
-          "Lucia Ben Chloe Dev Elif Jonas Priya Mateo").split()
-_LAST = ("Smith Garcia Chen Okafor Novak Rossi Kim Haddad Silva Nguyen Berg Moreau Khan Costa "
-         "Ito Walsh Ibrahim Kowalski Larsen Mendes Sato Byrne Ahmed Fischer Reyes Dubois Park "
-         "Singh Varga Lopez").split()
-_EXTRA_TRAITS = ("skeptical", "curious", "funny", "blunt", "loyal to brands they like", "thrifty",
-                 "early adopter", "contrarian", "kind", "impatient", "detail-oriented", "sarcastic",
-                 "optimistic", "tired of ads", "values-driven", "quick to share")
+_FIRST = [
+    "Alex",
+    "Sam",
+    "Jordan",
+    "Taylor",
+    "Morgan",
+    "Casey",
+    "Riley",
+    "Jamie",
+    "Avery",
+    "Quinn",
+    "Rowan",
+    "Drew",
+    "Robin",
+    "Kai",
+    "Noa",
+    "Maya",
+    "Leo",
+    "Ines",
+    "Omar",
+    "Lena",
+    "Ravi",
+    "Zoe",
+    "Theo",
+    "Ada",
+    "Hugo",
+    "Mina",
+    "Felix",
+    "Nora",
+    "Ivan",
+    "Sara",
+    "Yuki",
+    "Amir",
+    "Lucia",
+    "Ben",
+    "Chloe",
+    "Dev",
+    "Elif",
+    "Jonas",
+    "Priya",
+    "Mateo",
+]
+_LAST = [
+    "Smith",
+    "Garcia",
+    "Chen",
+    "Okafor",
+    "Novak",
+    "Rossi",
+    "Kim",
+    "Haddad",
+    "Silva",
+    "Nguyen",
+    "Berg",
+    "Moreau",
+    "Khan",
+    "Costa",
+    "Ito",
+    "Walsh",
+    "Ibrahim",
+    "Kowalski",
+    "Larsen",
+    "Mendes",
+    "Sato",
+    "Byrne",
+    "Ahmed",
+    "Fischer",
+    "Reyes",
+    "Dubois",
+    "Park",
+    "Singh",
+    "Varga",
+    "Lopez",
+]
+_EXTRA_TRAITS = (
+    "skeptical",
+    "curious",
+    "funny",
+    "blunt",
+    "loyal to brands they like",
+    "thrifty",
+    "early adopter",
+    "contrarian",
+    "kind",
+    "impatient",
+    "detail-oriented",
+    "sarcastic",
+    "optimistic",
+    "tired of ads",
+    "values-driven",
+    "quick to share",
+)
 _INTENSITY = ("", "", "strongly: ", "mildly: ", "used to think otherwise, now: ")
-_DAYTIME = (list(range(7, 10)) + list(range(12, 14)) + list(range(18, 23)))
+_DAYTIME = list(range(7, 10)) + list(range(12, 14)) + list(range(18, 23))
 
 
 def _clip(value: float, low: float, high: float) -> float:
@@ -50,24 +133,39 @@ def vary(archetype: Persona, number: int, rng: random.Random, taken: set[str]) -
     traits = [t for t in archetype.traits if rng.random() < 0.7]
     traits.append(rng.choice(_EXTRA_TRAITS))
     a = archetype.activity
-    # Most people lurk; a few post a lot: a Pareto-tailed multiplier on the archetype's talkativeness.
+    # Most people lurk; a few post a lot: a Pareto-tailed multiplier on the archetype's
+    # talkativeness.
     talk = _clip(a.talkativeness * 0.35 * rng.paretovariate(2.0), 0.01, 0.95)
-    activity = Activity(talkativeness=round(talk, 3),
-                        reaction_propensity=round(_clip(a.reaction_propensity
-                                                        * rng.uniform(0.6, 1.4), 0.02, 0.95), 3),
-                        reply_delay=round(_clip(a.reply_delay * rng.uniform(0.5, 2.0), 1, 3600), 1),
-                        emoji=list(a.emoji), active_hours=_hours(a.active_hours, rng))
-    stances = {topic: rng.choice(_INTENSITY) + stance for topic, stance in archetype.stances.items()}
+    activity = Activity(
+        talkativeness=round(talk, 3),
+        reaction_propensity=round(
+            _clip(a.reaction_propensity * rng.uniform(0.6, 1.4), 0.02, 0.95), 3
+        ),
+        reply_delay=round(_clip(a.reply_delay * rng.uniform(0.5, 2.0), 1, 3600), 1),
+        emoji=list(a.emoji),
+        active_hours=_hours(a.active_hours, rng),
+    )
+    stances = {
+        topic: rng.choice(_INTENSITY) + stance for topic, stance in archetype.stances.items()
+    }
     examples = list(archetype.examples)
     rng.shuffle(examples)  # same voice, a different favourite post first
-    return archetype.model_copy(update={
-        "id": f"{archetype.id}-{number}"[:48], "name": name, "traits": traits,
-        "stances": stances, "activity": activity, "examples": examples,
-        "stats": {**archetype.stats, "archetype": archetype.id}})
+    return archetype.model_copy(
+        update={
+            "id": f"{archetype.id}-{number}"[:48],
+            "name": name,
+            "traits": traits,
+            "stances": stances,
+            "activity": activity,
+            "examples": examples,
+            "stats": {**archetype.stats, "archetype": archetype.id},
+        }
+    )
 
 
-def grow(personas: Sequence[Persona], follows: dict[str, list[str]], size: int, seed: int
-         ) -> tuple[list[Persona], dict[str, list[str]]]:
+def grow(
+    personas: Sequence[Persona], follows: dict[str, list[str]], size: int, seed: int
+) -> tuple[list[Persona], dict[str, list[str]]]:
     """The pack's own personas first, then variations up to `size`; with everyone's follows."""
     if size <= len(personas):
         return list(personas[:size]), {k: list(v) for k, v in follows.items()}

@@ -51,28 +51,35 @@ def _feed(context: DecisionContext) -> str:
 
 
 def feed_prompt(context: DecisionContext) -> str:
-    return (f"Your feed right now, top first:\n{_feed(context)}\n\n"
-            f"Consider post id {context.trigger.id}. Like it, repost it to your followers, reply "
-            "to it, quote it with your own comment, or scroll past (ignore), as you really would.")
+    return (
+        f"Your feed right now, top first:\n{_feed(context)}\n\n"
+        f"Consider post id {context.trigger.id}. Like it, repost it to your followers, reply "
+        "to it, quote it with your own comment, or scroll past (ignore), as you really would."
+    )
 
 
 def write_prompt(context: DecisionContext, action: str) -> str:
-    how = ("a quote post: your own comment on top of it" if action == "quote"
-           else "a reply to it")
-    return (f"Your feed right now, top first:\n{_feed(context)}\n\n"
-            f"Write {how} (post id {context.trigger.id}): one or two sentences, in your voice, "
-            "with no name prefix.")
+    how = "a quote post: your own comment on top of it" if action == "quote" else "a reply to it"
+    return (
+        f"Your feed right now, top first:\n{_feed(context)}\n\n"
+        f"Write {how} (post id {context.trigger.id}): one or two sentences, in your voice, "
+        "with no name prefix."
+    )
 
 
 def post_prompt(context: DecisionContext) -> str:
-    return (f"Your feed right now, top first:\n{_feed(context)}\n\n"
-            "Write a new post of your own, about whatever is on your mind: one or two sentences, "
-            "in your voice, with no name prefix.")
+    return (
+        f"Your feed right now, top first:\n{_feed(context)}\n\n"
+        "Write a new post of your own, about whatever is on your mind: one or two sentences, "
+        "in your voice, with no name prefix."
+    )
 
 
 def _as_outcome(choice: FeedAction, text: str | None, base: Outcome) -> Outcome:
     if choice in ("like", "repost"):
-        decision = Decision(action="react", emoji=LIKE if choice == "like" else REPOST, reason=choice)
+        decision = Decision(
+            action="react", emoji=LIKE if choice == "like" else REPOST, reason=choice
+        )
     elif choice in ("reply", "quote"):
         decision = Decision(action="reply", text=text, reason=choice)
     else:
@@ -94,14 +101,17 @@ def rules_choice(agent: Agent, context: DecisionContext) -> FeedAction:
 async def choose_feed_action(agent: Agent, context: DecisionContext) -> Outcome:
     if agent.llm.decides:
         calls: list[LLMCallRecord] = []
-        choice, problem = await agent.structured(context, feed_prompt(context), FEED_SCHEMA,
-                                                 FeedChoice, "decide", calls)
+        choice, problem = await agent.structured(
+            context, feed_prompt(context), FEED_SCHEMA, FeedChoice, "decide", calls
+        )
         if choice is None:
             return Outcome(IGNORE, "fallback", calls, problem, payload="ignore")
         if choice.action in ("reply", "quote"):
             cleaned = agent.finish_text(choice.text or "")
             if not cleaned:
-                return Outcome(IGNORE, "fallback", calls, "reply was empty after cleaning", "ignore")
+                return Outcome(
+                    IGNORE, "fallback", calls, "reply was empty after cleaning", "ignore"
+                )
             return _as_outcome(choice.action, cleaned, Outcome(IGNORE, "model", calls))
         return _as_outcome(choice.action, None, Outcome(IGNORE, "model", calls))
     action = rules_choice(agent, context)
@@ -116,5 +126,10 @@ async def choose_feed_action(agent: Agent, context: DecisionContext) -> Outcome:
 async def write_post(agent: Agent, context: DecisionContext) -> Outcome:
     """A poster's own new post; the feed it just read is what is on its mind."""
     written = await agent.write(context, post_prompt(context), reason="post")
-    return Outcome(written.decision, written.source, written.calls, written.error,
-                   payload="post" if written.decision.action == "reply" else "ignore")
+    return Outcome(
+        written.decision,
+        written.source,
+        written.calls,
+        written.error,
+        payload="post" if written.decision.action == "reply" else "ignore",
+    )

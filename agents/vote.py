@@ -44,10 +44,16 @@ VOTE_SCHEMA = {
 
 # How a board member leans, beyond plain positive/negative words: doubts (questions, risk, proof,
 # payback) against appetite (growth, bold, ready). Rules only; a model that decides votes itself.
-_DOUBT = re.compile(r"\?|\b(distrust\w*|cautious|rather|hates?|risk\w*|measur\w*|substantiat\w*|"
-                    r"lawsuits?|payback|runway|alternatives|load-test|unless|only if)\b", re.IGNORECASE)
-_APPETITE = re.compile(r"\b(loves?|believes?|enthusiastic|bold|big|window|growth|ready|ship it|"
-                       r"happy|finally|in if|opportunity)\b", re.IGNORECASE)
+_DOUBT = re.compile(
+    r"\?|\b(distrust\w*|cautious|rather|hates?|risk\w*|measur\w*|substantiat\w*|"
+    r"lawsuits?|payback|runway|alternatives|load-test|unless|only if)\b",
+    re.IGNORECASE,
+)
+_APPETITE = re.compile(
+    r"\b(loves?|believes?|enthusiastic|bold|big|window|growth|ready|ship it|"
+    r"happy|finally|in if|opportunity)\b",
+    re.IGNORECASE,
+)
 
 
 def lean(text: str) -> int:
@@ -56,9 +62,11 @@ def lean(text: str) -> int:
 
 def vote_prompt(context: DecisionContext, motion: str, said: tuple[str, ...]) -> str:
     mine = "\n".join(f"- {escape(t, quote=False)}" for t in said[-4:]) or "- (nothing yet)"
-    return (f"The chair has called a vote on this motion:\n<motion>{escape(motion, quote=False)}"
-            f"</motion>\n\nWhat you said on it:\n{mine}\n\n"
-            "Vote for, against or abstain, with one line on why, in your voice.")
+    return (
+        f"The chair has called a vote on this motion:\n<motion>{escape(motion, quote=False)}"
+        f"</motion>\n\nWhat you said on it:\n{mine}\n\n"
+        "Vote for, against or abstain, with one line on why, in your voice."
+    )
 
 
 def rules_vote(persona: Persona, said: tuple[str, ...], unanswered: int = 0) -> Vote:
@@ -86,16 +94,18 @@ def one_line(vote: Vote) -> Vote:
     return vote.model_copy(update={"reason": " ".join(vote.reason.split())[:300]})
 
 
-async def cast_vote(agent: Agent, context: DecisionContext, motion: str,
-                    said: tuple[str, ...], unanswered: int = 0) -> Outcome:
+async def cast_vote(
+    agent: Agent, context: DecisionContext, motion: str, said: tuple[str, ...], unanswered: int = 0
+) -> Outcome:
     """The member's vote as an Outcome: a reply that shows the ballot, with the Vote as payload."""
     calls: list[LLMCallRecord] = []
     source: Literal["model", "rules", "fallback"] = "rules"
     error = None
     vote = None
     if agent.llm.decides:
-        vote, error = await agent.structured(context, vote_prompt(context, motion, said),
-                                             VOTE_SCHEMA, Vote, "vote", calls)
+        vote, error = await agent.structured(
+            context, vote_prompt(context, motion, said), VOTE_SCHEMA, Vote, "vote", calls
+        )
         source = "model" if vote is not None else "fallback"
     if vote is None:  # rules for backends that cannot decide, and a safe vote when a model fails
         vote = rules_vote(agent.persona, said, unanswered)

@@ -95,12 +95,14 @@ def main() -> None:
 
 @app.command()
 def run(
-    pitch: Annotated[str | None, typer.Argument(help="what you say to the room (text, or a .md/.txt file)")] = None,
+    pitch: Annotated[str | None, typer.Argument(
+        help="what you say to the room (text, or a .md/.txt file)")] = None,
     pack: PackOption = "board",
     model: Annotated[str, typer.Option(help=f"model for the room: {SPEC_HELP}")] = "history",
     db: DbOption = None,
     seed: Annotated[int, typer.Option(help="same seed + same model answers = same transcript")] = 0,
-    speed: Annotated[float | None, typer.Option(help="pace of simulated time; 0 = as fast as possible [default: 1; feed: 0]")] = None,
+    speed: Annotated[float | None, typer.Option(
+        help="pace of simulated time; 0 = as fast as possible [default: 1; feed: 0]")] = None,
     concurrency: Annotated[int, typer.Option(help="model calls in flight at once")] = 8,
     max_messages: Annotated[int | None, typer.Option(help="end after this many messages")] = None,
     max_llm_calls: Annotated[int | None, typer.Option(help="stop starting model calls at this many")] = None,
@@ -108,16 +110,21 @@ def run(
     max_cost: Annotated[float | None, typer.Option(help="stop once this many dollars are spent")] = None,
     max_seconds: Annotated[float | None, typer.Option(help="end after this much wall time")] = None,
     name: Annotated[str, typer.Option("--as", help="your display name in the room")] = "You",
-    scenario: Annotated[str | None, typer.Option(help="discussion | meeting | feed [default: the pack's]")] = None,
-    agenda: Annotated[Path | None, typer.Option(help="meeting agenda: Markdown, one '## ' section per item")] = None,
-    minutes_per_item: Annotated[float, typer.Option(help="meeting: simulated minutes per agenda item")] = 10.0,
-    population: Annotated[int | None, typer.Option(help="feed: grow the pack to N varied members")] = None,
+    scenario: Annotated[str | None, typer.Option(
+        help="discussion | meeting | feed [default: the pack's]")] = None,
+    agenda: Annotated[Path | None, typer.Option(
+        help="meeting agenda: Markdown, one '## ' section per item")] = None,
+    minutes_per_item: Annotated[float, typer.Option(
+        help="meeting: simulated minutes per agenda item")] = 10.0,
+    population: Annotated[int | None, typer.Option(
+        help="feed: grow the pack to N varied members")] = None,
     hours: Annotated[float, typer.Option(help="feed: simulated hours to watch")] = 12.0,
 ) -> None:
     """Seat a pack in a room, post your pitch, and watch it live in the terminal."""
     with user_errors():
         loaded = load_pack(pack)
-        plan = plan_room(loaded, scenario=scenario, pitch=_read_text_or_file(pitch) if pitch else None,
+        text = _read_text_or_file(pitch) if pitch else None
+        plan = plan_room(loaded, scenario=scenario, pitch=text,
                          agenda=agenda, minutes_per_item=minutes_per_item, population=population,
                          hours=hours, speed=speed, seed=seed)
         if not plan.pitch:
@@ -289,10 +296,11 @@ def personas_check(pack: Annotated[list[str] | None, typer.Option("--pack", help
 def fork(
     run_ref: RunArg,
     at: Annotated[int, typer.Option("--at", help="the message id to say differently")],
-    text: Annotated[str, typer.Option("--text", help="the new version of that message (text or a .md/.txt file)")],
-    model: Annotated[str | None, typer.Option(help="model for the fork [default: the parent's]")] = None,
-    seed: Annotated[int | None, typer.Option(help="seed for the fork [default: the parent's]")] = None,
-    speed: Annotated[float, typer.Option(help="pace of simulated time; 0 = as fast as possible")] = 0.0,
+    text: Annotated[str, typer.Option(
+        "--text", help="the new version of that message (text or a .md/.txt file)")],
+    model: Annotated[str | None, typer.Option(help="model [default: the parent's]")] = None,
+    seed: Annotated[int | None, typer.Option(help="seed [default: the parent's]")] = None,
+    speed: Annotated[float, typer.Option(help="pace of simulated time; 0 = at once")] = 0.0,
     db: DbOption = None,
 ) -> None:
     """Start a new run that shares everything before a message and says something else there."""
@@ -306,10 +314,12 @@ def fork(
     printer = TranscriptPrinter(console, {p.id: p.color for p in plan.personas},
                                 {p.id: p.role for p in plan.personas})
     platform = TerminalPlatform(console, printer, interactive=False)
-    console.rule(f"fork of {parent.run['id']} at message {at} · {plan.scenario.name} · {plan.model}")
+    console.rule(f"fork of {parent.run['id']} at message {at} · {plan.scenario.name} · "
+                 f"{plan.model}")
     with user_errors():
         result = asyncio.run(run_session(
-            plan.pack, llms, resolve_db_path(db), plan.settings, platform, pitch=parent.run["title"],
+            plan.pack, llms, resolve_db_path(db), plan.settings, platform,
+            pitch=parent.run["title"],
             scenario=plan.scenario, personas=plan.personas,
             start=fork_start(plan, parent.run["id"]), opening=fork_opening(plan, new_text)))
     print_summary(result)

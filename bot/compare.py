@@ -55,8 +55,9 @@ def _tones(view: RunView) -> dict[str, list[int]]:
 
 async def _tallies(conn: aiosqlite.Connection, run_id: str) -> dict[int, dict[str, int]]:
     tallies: dict[int, dict[str, int]] = {}
-    async with conn.execute("SELECT item, choice, COUNT(*) FROM votes WHERE run_id = ? "
-                            "GROUP BY item, choice", (run_id,)) as cursor:
+    async with conn.execute(
+        "SELECT item, choice, COUNT(*) FROM votes WHERE run_id = ? GROUP BY item, choice", (run_id,)
+    ) as cursor:
         async for item, choice, count in cursor:
             tallies.setdefault(item, {"for": 0, "against": 0, "abstain": 0})[choice] = count
     return tallies
@@ -74,20 +75,36 @@ def shared_prefix(a: RunView, b: RunView) -> int:
 async def compare_runs(conn: aiosqlite.Connection, ref_a: str, ref_b: str) -> Comparison:
     a, b = await load_run(conn, ref_a), await load_run(conn, ref_b)
     emoji = Counter(r.emoji for r in a.reactions), Counter(r.emoji for r in b.reactions)
-    reactions = {e: (emoji[0][e], emoji[1][e]) for e in sorted(emoji[0] | emoji[1],
-                                                               key=lambda e: -(emoji[0][e] + emoji[1][e]))}
+    reactions = {
+        e: (emoji[0][e], emoji[1][e])
+        for e in sorted(emoji[0] | emoji[1], key=lambda e: -(emoji[0][e] + emoji[1][e]))
+    }
     tones_a, tones_b = _tones(a), _tones(b)
     names = {pid: p.name for view in (a, b) for pid, p in view.participants.items()}
-    stances = [Stance(names.get(pid, pid),
-                      sum(tones_a[pid]) / len(tones_a[pid]) if pid in tones_a else None,
-                      sum(tones_b[pid]) / len(tones_b[pid]) if pid in tones_b else None)
-               for pid in sorted(tones_a.keys() | tones_b.keys(), key=lambda p: names.get(p, p))]
+    stances = [
+        Stance(
+            names.get(pid, pid),
+            sum(tones_a[pid]) / len(tones_a[pid]) if pid in tones_a else None,
+            sum(tones_b[pid]) / len(tones_b[pid]) if pid in tones_b else None,
+        )
+        for pid in sorted(tones_a.keys() | tones_b.keys(), key=lambda p: names.get(p, p))
+    ]
     votes_a, votes_b = await _tallies(conn, a.run["id"]), await _tallies(conn, b.run["id"])
     empty = {"for": 0, "against": 0, "abstain": 0}
-    votes = {item: (votes_a.get(item, empty), votes_b.get(item, empty))
-             for item in sorted(votes_a.keys() | votes_b.keys())}
-    return Comparison(a, b, await summarize(conn, a.run["id"]), await summarize(conn, b.run["id"]),
-                      shared_prefix(a, b), reactions, stances, votes)
+    votes = {
+        item: (votes_a.get(item, empty), votes_b.get(item, empty))
+        for item in sorted(votes_a.keys() | votes_b.keys())
+    }
+    return Comparison(
+        a,
+        b,
+        await summarize(conn, a.run["id"]),
+        await summarize(conn, b.run["id"]),
+        shared_prefix(a, b),
+        reactions,
+        stances,
+        votes,
+    )
 
 
 def _line(message) -> Text:
@@ -107,10 +124,12 @@ def render(c: Comparison, limit: int = 30) -> Group:
     talk = Table(title=f"messages ({c.shared} shared at the start)", expand=True)
     talk.add_column(f"A · {id_a}", ratio=1)
     talk.add_column(f"B · {id_b}", ratio=1)
-    rest = list(zip_longest(c.a.messages[c.shared:], c.b.messages[c.shared:]))
+    rest = list(zip_longest(c.a.messages[c.shared :], c.b.messages[c.shared :]))
     if c.shared:
-        talk.add_row(Text(f"… {c.shared} shared messages …", style="dim"),
-                     Text(f"… {c.shared} shared messages …", style="dim"))
+        talk.add_row(
+            Text(f"… {c.shared} shared messages …", style="dim"),
+            Text(f"… {c.shared} shared messages …", style="dim"),
+        )
     for x, y in rest[:limit]:
         talk.add_row(_line(x), _line(y))
     if len(rest) > limit:
@@ -122,24 +141,39 @@ def render(c: Comparison, limit: int = 30) -> Group:
             reactions.add_row(emoji, str(x), str(y))
         parts.append(reactions)
     if c.stances:
-        stances = Table("persona", "tone A", "tone B", "", title="who turned against (mean tone of "
-                        "what they wrote, -1 … +1)")
+        stances = Table(
+            "persona",
+            "tone A",
+            "tone B",
+            "",
+            title="who turned against (mean tone of what they wrote, -1 … +1)",
+        )
         for s in c.stances:
-            stances.add_row(s.name, _tone(s.a), _tone(s.b),
-                            Text(s.change, style="red" if s.change == "turned against" else "green"))
+            stances.add_row(
+                s.name,
+                _tone(s.a),
+                _tone(s.b),
+                Text(s.change, style="red" if s.change == "turned against" else "green"),
+            )
         parts.append(stances)
     if c.votes:
         votes = Table("item", "A for–against–abstain", "B for–against–abstain", title="votes")
         for item, (x, y) in c.votes.items():
-            votes.add_row(str(item), f"{x['for']}–{x['against']}–{x['abstain']}",
-                          f"{y['for']}–{y['against']}–{y['abstain']}")
+            votes.add_row(
+                str(item),
+                f"{x['for']}–{x['against']}–{x['abstain']}",
+                f"{y['for']}–{y['against']}–{y['abstain']}",
+            )
         parts.append(votes)
     usage = Table("", "A", "B", title="usage")
     sa, sb = c.summary_a, c.summary_b
-    for label, x, y in (("messages", sa.messages, sb.messages), ("reactions", sa.reactions, sb.reactions),
-                        ("LLM calls", sa.llm_calls, sb.llm_calls),
-                        ("tokens in", sa.input_tokens, sb.input_tokens),
-                        ("tokens out", sa.output_tokens, sb.output_tokens)):
+    for label, x, y in (
+        ("messages", sa.messages, sb.messages),
+        ("reactions", sa.reactions, sb.reactions),
+        ("LLM calls", sa.llm_calls, sb.llm_calls),
+        ("tokens in", sa.input_tokens, sb.input_tokens),
+        ("tokens out", sa.output_tokens, sb.output_tokens),
+    ):
         usage.add_row(label, f"{x:,}", f"{y:,}")
     usage.add_row("cost", f"${sa.cost_usd:.4f}", f"${sb.cost_usd:.4f}")
     parts.append(usage)

@@ -48,18 +48,29 @@ def _settings(stored: dict, seed: int | None, speed: float) -> RunSettings:
     return RunSettings(**base)
 
 
-def plan_fork(parent: RunView, at: int, *, model: str | None = None, seed: int | None = None,
-              speed: float = 0.0) -> ForkPlan:
+def plan_fork(
+    parent: RunView,
+    at: int,
+    *,
+    model: str | None = None,
+    seed: int | None = None,
+    speed: float = 0.0,
+) -> ForkPlan:
     """Everything a fork needs, checked before anything is written; ValueError says the fix."""
     run = parent.run
     replaced = next((m for m in parent.messages if m.id == at), None)
     if replaced is None:
         ids = [m.id for m in parent.messages]
         span = f"{ids[0]}–{ids[-1]}" if ids else "none"
-        raise ValueError(f"run {run['id']} has no message {at} (its messages: {span}) — fix: see "
-                         f"the ids with `townhall show {run['id']}`")
-    prefix = [e for e in parent.events if isinstance(e, MessageEvent | ReactionEvent)
-              and e.seq < replaced.seq]
+        raise ValueError(
+            f"run {run['id']} has no message {at} (its messages: {span}) — fix: see "
+            f"the ids with `townhall show {run['id']}`"
+        )
+    prefix = [
+        e
+        for e in parent.events
+        if isinstance(e, MessageEvent | ReactionEvent) and e.seq < replaced.seq
+    ]
     if run["scenario"] == "meeting" and any(isinstance(e, MessageEvent) for e in prefix):
         first = next(m.id for m in parent.messages if m.author_kind == "human")
         raise ValueError(f"a meeting can only be forked at its agenda — fix: --at {first}")
@@ -68,18 +79,27 @@ def plan_fork(parent: RunView, at: int, *, model: str | None = None, seed: int |
     members = [p for p in parent.participants.values() if p.kind == "persona"]
     personas = list(pack.personas)
     follows = dict(pack.room.follows)
-    if len(members) != len(personas) or any(m.id != p.id for m, p in zip(members, personas)):
+    if [m.id for m in members] != [p.id for p in personas]:
         # A grown population: the generator is deterministic by seed, so grow it again.
         personas, follows = grow(pack.personas, pack.room.follows, len(members), run["seed"])
         if [p.id for p in personas] != [m.id for m in members]:
-            raise ValueError(f"run {run['id']}'s members no longer match pack '{run['pack']}' — "
-                             "fix: fork with the pack version the run was made with")
+            raise ValueError(
+                f"run {run['id']}'s members no longer match pack '{run['pack']}' — "
+                "fix: fork with the pack version the run was made with"
+            )
     options = dict(stored.get("scenario_options") or {})
     if run["scenario"] == "feed":
         options["follows"] = follows
     scenario = make_scenario(run["scenario"], **options)
-    return ForkPlan(pack, personas, scenario, _settings(stored, seed, speed), model or run["model"],
-                    prefix, replaced)
+    return ForkPlan(
+        pack,
+        personas,
+        scenario,
+        _settings(stored, seed, speed),
+        model or run["model"],
+        prefix,
+        replaced,
+    )
 
 
 def start_arguments(plan: ForkPlan, parent_id: str) -> dict:
@@ -95,7 +115,12 @@ def opening(plan: ForkPlan, text: str) -> Callable[[Orchestrator], Awaitable[Non
         if old.author_kind == "human":
             await room.post_human(old.author_name, text, old.reply_to)
         else:
-            room.post(old.author_id, text, reply_to=old.reply_to, thread_id=old.thread_id,
-                      quote_of=old.quote_of)
+            room.post(
+                old.author_id,
+                text,
+                reply_to=old.reply_to,
+                thread_id=old.thread_id,
+                quote_of=old.quote_of,
+            )
 
     return post_new_version

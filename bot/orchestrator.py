@@ -529,7 +529,8 @@ class Orchestrator:
         try:
             self.policy.finish(reason)
         except Exception as exc:  # a scenario's closing report must never lose the run's end
-            self._status("error", where=f"{self.scenario} finish", error=f"{type(exc).__name__}: {exc}")
+            self._status("error", where=f"{self.scenario} finish",
+                         error=f"{type(exc).__name__}: {exc}")
         self._status("finished", reason=reason)
         await self.transcript.finish_run(self.run_id, status, reason)
         self.finished.set()

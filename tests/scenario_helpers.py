@@ -12,12 +12,27 @@ from bot.scenarios import Scenario
 from bot.transcript import Transcript
 
 
-async def run_room(db: Path, pack: Pack, llm: LLM, scenario: Scenario | str, pitch: str,
-                   settings: RunSettings, human: str = "Dana", personas=None,
-                   during=None) -> Orchestrator:
+async def run_room(
+    db: Path,
+    pack: Pack,
+    llm: LLM,
+    scenario: Scenario | str,
+    pitch: str,
+    settings: RunSettings,
+    human: str = "Dana",
+    personas=None,
+    during=None,
+) -> Orchestrator:
     async with Transcript(db) as transcript:
-        room = Orchestrator(pack, lambda p: llm, transcript, settings, model_name=llm.name,
-                            scenario=scenario, personas=personas)
+        room = Orchestrator(
+            pack,
+            lambda p: llm,
+            transcript,
+            settings,
+            model_name=llm.name,
+            scenario=scenario,
+            personas=personas,
+        )
         if during is not None:
             room.subscribe(lambda event: during(room, event))
         await room.start()

@@ -25,7 +25,7 @@ def test_population_is_varied_deterministic_and_keeps_every_archetype(board):
     assert archetypes == {p.id for p in board.personas}
     talk = sorted(m.activity.talkativeness for m in members)
     assert len(set(talk)) > 200 and talk[len(talk) // 2] < 0.3 < talk[-1]  # mostly lurkers
-    assert all(m.activity.active_hours for m in members[len(board.personas):])
+    assert all(m.activity.active_hours for m in members[len(board.personas) :])
     ids = {m.id for m in members}
     assert all(set(f) <= ids and m not in f for m, f in follows.items())
     toms = [m.id for m in members if m.stats.get("archetype") == "tom"]
@@ -37,8 +37,16 @@ def test_population_is_varied_deterministic_and_keeps_every_archetype(board):
 async def test_agents_only_act_on_what_their_feed_showed_them(db_path, board):
     members, follows = grow(board.personas, board.room.follows, 80, seed=1)
     feed = make_scenario("feed", hours=6, follows=follows)
-    room = await run_room(db_path, board, FakeLLM(), feed, AD, RunSettings(seed=3, speed=0),
-                          human="Brand", personas=members)
+    room = await run_room(
+        db_path,
+        board,
+        FakeLLM(),
+        feed,
+        AD,
+        RunSettings(seed=3, speed=0),
+        human="Brand",
+        personas=members,
+    )
     assert rows(db_path, "SELECT stop_reason FROM runs") == [("feed: 6 simulated hours",)]
     index = {p.id: i for i, p in enumerate(members)}
     decisions = rows(db_path, "SELECT persona_id, message_id FROM decisions")
@@ -57,14 +65,24 @@ async def test_agents_only_act_on_what_their_feed_showed_them(db_path, board):
     post = report["posts"][0]
     assert post["post"] == ad_id
     assert post["reach"] == len(feed.seen_by[ad_id]) > 0
-    assert post["likes"] == rows(db_path, "SELECT COUNT(*) FROM reactions WHERE message_id = ? "
-                                          "AND emoji = '❤️'", ad_id)[0][0]
-    assert post["replies"] == rows(db_path, "SELECT COUNT(*) FROM messages WHERE reply_to = ?",
-                                   ad_id)[0][0]
-    assert post["quotes"] == rows(db_path, "SELECT COUNT(*) FROM messages WHERE quote_of = ?",
-                                  ad_id)[0][0]
-    assert sum(h["positive"] + h["neutral"] + h["negative"] for h in report["sentiment"]) \
+    assert (
+        post["likes"]
+        == rows(
+            db_path, "SELECT COUNT(*) FROM reactions WHERE message_id = ? AND emoji = '❤️'", ad_id
+        )[0][0]
+    )
+    assert (
+        post["replies"]
+        == rows(db_path, "SELECT COUNT(*) FROM messages WHERE reply_to = ?", ad_id)[0][0]
+    )
+    assert (
+        post["quotes"]
+        == rows(db_path, "SELECT COUNT(*) FROM messages WHERE quote_of = ?", ad_id)[0][0]
+    )
+    assert (
+        sum(h["positive"] + h["neutral"] + h["negative"] for h in report["sentiment"])
         == post["replies"] + post["quotes"]
+    )
 
 
 async def test_the_feed_is_deterministic_and_follows_habits(db_path, board):
@@ -72,11 +90,19 @@ async def test_the_feed_is_deterministic_and_follows_habits(db_path, board):
 
     async def once(path):
         feed = make_scenario("feed", hours=4, follows=follows)
-        await run_room(path, board, HistoryLLM(), feed, AD, RunSettings(seed=8, speed=0),
-                       human="Brand", personas=members)
-        return rows(path, "SELECT author_id, text, reply_to, quote_of, vtime FROM messages "
-                          "ORDER BY seq") + rows(path, "SELECT author_id, message_id, emoji "
-                                                       "FROM reactions ORDER BY seq")
+        await run_room(
+            path,
+            board,
+            HistoryLLM(),
+            feed,
+            AD,
+            RunSettings(seed=8, speed=0),
+            human="Brand",
+            personas=members,
+        )
+        return rows(
+            path, "SELECT author_id, text, reply_to, quote_of, vtime FROM messages ORDER BY seq"
+        ) + rows(path, "SELECT author_id, message_id, emoji FROM reactions ORDER BY seq")
 
     first = await once(db_path)
     assert first == await once(db_path.with_name("again.db"))

@@ -25,8 +25,15 @@ async def _fork(db, parent_id: str, at: int, text: str):
         parent = await load_run(t.conn, parent_id)
     plan = plan_fork(parent, at)
     async with Transcript(db) as t:
-        room = Orchestrator(plan.pack, lambda p: FakeLLM(), t, plan.settings, model_name=plan.model,
-                            scenario=plan.scenario, personas=plan.personas)
+        room = Orchestrator(
+            plan.pack,
+            lambda p: FakeLLM(),
+            t,
+            plan.settings,
+            model_name=plan.model,
+            scenario=plan.scenario,
+            personas=plan.personas,
+        )
         await room.start(**start_arguments(plan, parent_id))
         await opening(plan, text)(room)
         await room.run()
@@ -34,14 +41,19 @@ async def _fork(db, parent_id: str, at: int, text: str):
 
 
 def _messages(db, run_id):
-    return rows(db, "SELECT id, author_id, text, reply_to, quote_of, vtime, inherited FROM messages "
-                    "WHERE run_id = ? ORDER BY seq", run_id)
+    return rows(
+        db,
+        "SELECT id, author_id, text, reply_to, quote_of, vtime, inherited FROM messages "
+        "WHERE run_id = ? ORDER BY seq",
+        run_id,
+    )
 
 
 async def test_open_discussion_is_reproducible(db_path, board):
     async def once(path):
-        room = await run_room(path, board, FakeLLM(), "discussion", PITCH,
-                              RunSettings(seed=11, speed=0))
+        room = await run_room(
+            path, board, FakeLLM(), "discussion", PITCH, RunSettings(seed=11, speed=0)
+        )
         assert room.scenario == "discussion"
         return rows(path, "SELECT id, author_id, text, reply_to, vtime FROM messages ORDER BY seq")
 
@@ -49,8 +61,14 @@ async def test_open_discussion_is_reproducible(db_path, board):
 
 
 async def test_a_fork_shares_the_prefix_and_diverges_after_it(db_path, board):
-    parent = await run_room(db_path, board, FakeLLM(), "discussion", PITCH,
-                            RunSettings(seed=4, speed=0, stop_when_quiet=True))
+    parent = await run_room(
+        db_path,
+        board,
+        FakeLLM(),
+        "discussion",
+        PITCH,
+        RunSettings(seed=4, speed=0, stop_when_quiet=True),
+    )
     before = _messages(db_path, parent.run_id)
     assert len(before) >= 4
     at = before[2][0]
@@ -61,13 +79,23 @@ async def test_a_fork_shares_the_prefix_and_diverges_after_it(db_path, board):
     assert [m[6] for m in after[:2]] == [1, 1] and after[2][6] == 0
     assert after[2][:3] == (at, author, "I would rather we fix onboarding first.")
     assert after[2][2] != before[2][2]
-    assert rows(db_path, "SELECT parent_run_id, forked_at FROM runs WHERE id = ?", fork_id) == \
-        [(parent.run_id, at)]
-    prefix_reactions = rows(db_path, "SELECT message_id, author_id, emoji FROM reactions r WHERE "
-                                     "run_id = ? AND seq < (SELECT seq FROM messages WHERE run_id = "
-                                     "r.run_id AND id = ?) ORDER BY seq", parent.run_id, at)
-    copied = rows(db_path, "SELECT message_id, author_id, emoji FROM reactions WHERE run_id = ? "
-                           "AND inherited = 1 ORDER BY seq", fork_id)
+    assert rows(db_path, "SELECT parent_run_id, forked_at FROM runs WHERE id = ?", fork_id) == [
+        (parent.run_id, at)
+    ]
+    prefix_reactions = rows(
+        db_path,
+        "SELECT message_id, author_id, emoji FROM reactions r WHERE "
+        "run_id = ? AND seq < (SELECT seq FROM messages WHERE run_id = "
+        "r.run_id AND id = ?) ORDER BY seq",
+        parent.run_id,
+        at,
+    )
+    copied = rows(
+        db_path,
+        "SELECT message_id, author_id, emoji FROM reactions WHERE run_id = ? "
+        "AND inherited = 1 ORDER BY seq",
+        fork_id,
+    )
     assert copied == prefix_reactions
     async with Transcript(db_path) as t:
         comparison = await compare_runs(t.conn, parent.run_id, fork_id)
@@ -78,11 +106,22 @@ async def test_a_fork_shares_the_prefix_and_diverges_after_it(db_path, board):
 async def test_a_feed_forks_at_its_ad_with_the_same_timeline(db_path, board):
     members, follows = grow(board.personas, {}, 40, seed=1)
     feed = make_scenario("feed", hours=3, follows=follows)
-    parent = await run_room(db_path, board, FakeLLM(), feed, "Ledgerly: books that close themselves",
-                            RunSettings(seed=1, speed=0), human="Brand", personas=members)
-    ad = rows(db_path, "SELECT id FROM messages WHERE run_id = ? AND author_kind = 'human'",
-              parent.run_id)[0][0]
-    fork_id = await _fork(db_path, parent.run_id, ad, "Ledgerly: stop losing weekends to bookkeeping")
+    parent = await run_room(
+        db_path,
+        board,
+        FakeLLM(),
+        feed,
+        "Ledgerly: books that close themselves",
+        RunSettings(seed=1, speed=0),
+        human="Brand",
+        personas=members,
+    )
+    ad = rows(
+        db_path, "SELECT id FROM messages WHERE run_id = ? AND author_kind = 'human'", parent.run_id
+    )[0][0]
+    fork_id = await _fork(
+        db_path, parent.run_id, ad, "Ledgerly: stop losing weekends to bookkeeping"
+    )
     before, after = _messages(db_path, parent.run_id), _messages(db_path, fork_id)
     assert [m[:6] for m in after[: ad - 1]] == [m[:6] for m in before[: ad - 1]]
     assert after[ad - 1][2] == "Ledgerly: stop losing weekends to bookkeeping"
@@ -91,8 +130,14 @@ async def test_a_feed_forks_at_its_ad_with_the_same_timeline(db_path, board):
 
 
 async def test_a_meeting_forks_only_at_its_agenda(db_path, board):
-    parent = await run_room(db_path, board, FakeLLM(), "meeting", "Open an office in Lisbon",
-                            RunSettings(seed=1, speed=0))
+    parent = await run_room(
+        db_path,
+        board,
+        FakeLLM(),
+        "meeting",
+        "Open an office in Lisbon",
+        RunSettings(seed=1, speed=0),
+    )
     async with Transcript(db_path) as t:
         view = await load_run(t.conn, parent.run_id)
     with pytest.raises(ValueError, match="forked at its agenda — fix: --at 1"):
@@ -105,14 +150,28 @@ async def test_a_meeting_forks_only_at_its_agenda(db_path, board):
 
 def test_meeting_fork_and_compare_from_the_command_line(tmp_path, cli_env):
     agenda = tmp_path / "pitch.md"
-    agenda.write_text("## Super Bowl ad\nSpend $2M on one spot.\n\n## Podcast\nSponsor a podcast.\n")
+    agenda.write_text(
+        "## Super Bowl ad\nSpend $2M on one spot.\n\n## Podcast\nSponsor a podcast.\n"
+    )
 
     def townhall(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([*townhall_command(), *args], env=cli_env, capture_output=True,
-                              text=True, timeout=120)
+        return subprocess.run(
+            [*townhall_command(), *args], env=cli_env, capture_output=True, text=True, timeout=120
+        )
 
-    done = townhall("run", "--scenario", "meeting", "--agenda", str(agenda), "--model", "fake",
-                    "--speed", "0", "--as", "Dana")
+    done = townhall(
+        "run",
+        "--scenario",
+        "meeting",
+        "--agenda",
+        str(agenda),
+        "--model",
+        "fake",
+        "--speed",
+        "0",
+        "--as",
+        "Dana",
+    )
     assert done.returncode == 0, done.stderr
     assert "meeting adjourned" in done.stdout and "Action items" in done.stdout
     exported = townhall("export", "last", "--format", "md").stdout

@@ -1,4 +1,5 @@
-"""The chaired meeting, end to end with the fake backend: calls, questions, time box, votes, minutes."""
+"""The chaired meeting end to end with the fake backend: calls, questions, time box, votes,
+minutes."""
 
 from __future__ import annotations
 
@@ -34,8 +35,10 @@ def scripted(request):
     """Members state a view when asked to write; Priya asks a question; votes by a fixed table."""
     persona = request.persona.id if request.persona else ""
     if request.schema_name == "vote":
-        return {"vote": {"priya": "against", "helen": "abstain"}.get(persona, "for"),
-                "reason": f"{persona} has reasons"}
+        return {
+            "vote": {"priya": "against", "helen": "abstain"}.get(persona, "for"),
+            "reason": f"{persona} has reasons",
+        }
     if request.schema is None:
         if persona == "priya":
             return "Margins are thin. What is the payback period?"
@@ -56,23 +59,40 @@ def test_agenda_from_markdown_and_from_a_plain_pitch():
 
 
 async def test_every_member_speaks_votes_are_tallied_and_minutes_list_them(db_path, board):
-    room = await run_room(db_path, board, FakeLLM(scripted), make_scenario("meeting"), AGENDA,
-                          RunSettings(seed=5, speed=0))
+    room = await run_room(
+        db_path,
+        board,
+        FakeLLM(scripted),
+        make_scenario("meeting"),
+        AGENDA,
+        RunSettings(seed=5, speed=0),
+    )
     run = rows(db_path, "SELECT status, stop_reason FROM runs")[0]
     assert run == ("finished", "meeting adjourned")
     members = {p.id for p in board.personas} - {"margaret"}
     calls = rows(db_path, "SELECT id FROM messages WHERE author_id = 'margaret' AND text LIKE '@%'")
-    answered = {a for (a,) in rows(
-        db_path, f"SELECT DISTINCT author_id FROM messages WHERE reply_to IN "
-                 f"({','.join(str(c) for (c,) in calls)}) AND text NOT LIKE '🗳️%'")}
+    answered = {
+        a
+        for (a,) in rows(
+            db_path,
+            f"SELECT DISTINCT author_id FROM messages WHERE reply_to IN "
+            f"({','.join(str(c) for (c,) in calls)}) AND text NOT LIKE '🗳️%'",
+        )
+    }
     assert answered == members  # every member was called on and answered
     assert len(calls) == 2 * len(members)  # once per item
-    votes = rows(db_path, "SELECT item, persona_id, choice, reason FROM votes ORDER BY item, persona_id")
+    votes = rows(
+        db_path, "SELECT item, persona_id, choice, reason FROM votes ORDER BY item, persona_id"
+    )
     assert len(votes) == 2 * len(board.personas)  # the chair votes too
     tally = Counter((item, choice) for item, _, choice, _ in votes)
     assert tally[(1, "for")] == 5 and tally[(1, "against")] == 1 and tally[(1, "abstain")] == 1
-    decisions = [json.loads(d) for (d,) in rows(
-        db_path, "SELECT data FROM run_events WHERE kind = 'decision' ORDER BY seq")]
+    decisions = [
+        json.loads(d)
+        for (d,) in rows(
+            db_path, "SELECT data FROM run_events WHERE kind = 'decision' ORDER BY seq"
+        )
+    ]
     assert [d["tally"] for d in decisions] == [{"for": 5, "against": 1, "abstain": 1}] * 2
     assert all(d["result"] == "carried" for d in decisions)
     ballots = rows(db_path, "SELECT text FROM messages WHERE text LIKE '🗳️%'")
@@ -95,13 +115,27 @@ async def test_the_presenter_answers_a_question_while_the_room_waits(db_path, bo
     answered: list[asyncio.Task] = []
 
     def during(room, event):
-        if isinstance(event, MessageEvent) and "has a question for you" in event.text and not answered:
-            answered.append(asyncio.ensure_future(
-                room.post_human("Dana", "Payback is 14 months on brand search lift.")))
+        if (
+            isinstance(event, MessageEvent)
+            and "has a question for you" in event.text
+            and not answered
+        ):
+            answered.append(
+                asyncio.ensure_future(
+                    room.post_human("Dana", "Payback is 14 months on brand search lift.")
+                )
+            )
 
     meeting = make_scenario("meeting", minutes_per_item=3, question_wait=600)
-    await run_room(db_path, board, FakeLLM(scripted), meeting, "Sponsor the city marathon",
-                   RunSettings(seed=2, speed=400), during=during)
+    await run_room(
+        db_path,
+        board,
+        FakeLLM(scripted),
+        meeting,
+        "Sponsor the city marathon",
+        RunSettings(seed=2, speed=400),
+        during=during,
+    )
     db = db_path
     texts = [t for (t,) in rows(db, "SELECT text FROM messages ORDER BY seq")]
     assert "Thank you, Dana." in texts
@@ -111,16 +145,32 @@ async def test_the_presenter_answers_a_question_while_the_room_waits(db_path, bo
 
 
 async def test_the_chair_cuts_off_a_member_past_the_floor_limit(db_path, board):
-    meeting = make_scenario("meeting", minutes_per_item=10, max_turns_per_member=1, question_wait=10)
-    await run_room(db_path, board, FakeLLM(scripted), meeting, "Open an office in Lisbon",
-                   RunSettings(seed=9, speed=0))
-    cut = rows(db_path, "SELECT m.author_id, c.vtime FROM messages c JOIN messages m "
-                        "ON m.id = c.reply_to AND m.run_id = c.run_id "
-                        "WHERE c.text LIKE '%let me stop you there%'")
+    meeting = make_scenario(
+        "meeting", minutes_per_item=10, max_turns_per_member=1, question_wait=10
+    )
+    await run_room(
+        db_path,
+        board,
+        FakeLLM(scripted),
+        meeting,
+        "Open an office in Lisbon",
+        RunSettings(seed=9, speed=0),
+    )
+    cut = rows(
+        db_path,
+        "SELECT m.author_id, c.vtime FROM messages c JOIN messages m "
+        "ON m.id = c.reply_to AND m.run_id = c.run_id "
+        "WHERE c.text LIKE '%let me stop you there%'",
+    )
     assert cut
     for author, when in cut:  # once cut off, no new turn is given to them on this item
-        later = rows(db_path, "SELECT COUNT(*) FROM messages WHERE author_id = ? AND vtime > ? + 10 "
-                              "AND text NOT LIKE '🗳️%'", author, when)
+        later = rows(
+            db_path,
+            "SELECT COUNT(*) FROM messages WHERE author_id = ? AND vtime > ? + 10 "
+            "AND text NOT LIKE '🗳️%'",
+            author,
+            when,
+        )
         assert later == [(0,)]
     (minutes,) = rows(db_path, "SELECT data FROM run_events WHERE kind = 'minutes'")[0]
     assert "the chair cut off" in json.loads(minutes)["markdown"]
@@ -128,19 +178,34 @@ async def test_the_chair_cuts_off_a_member_past_the_floor_limit(db_path, board):
 
 async def test_the_time_box_closes_a_debate_that_would_go_on(db_path, board):
     """Everyone always replies: only the time box ends the debate, then the vote runs."""
-    meeting = make_scenario("meeting", minutes_per_item=1.5, max_turns_per_member=99,
-                             question_wait=5)
-    await run_room(db_path, board, FakeLLM(scripted), meeting, "Open an office in Lisbon",
-                   RunSettings(seed=9, speed=0))
-    closing = rows(db_path, "SELECT vtime FROM messages WHERE text LIKE 'We are at time on this item.%'")
+    meeting = make_scenario(
+        "meeting", minutes_per_item=1.5, max_turns_per_member=99, question_wait=5
+    )
+    await run_room(
+        db_path,
+        board,
+        FakeLLM(scripted),
+        meeting,
+        "Open an office in Lisbon",
+        RunSettings(seed=9, speed=0),
+    )
+    closing = rows(
+        db_path, "SELECT vtime FROM messages WHERE text LIKE 'We are at time on this item.%'"
+    )
     opened = rows(db_path, "SELECT vtime FROM messages WHERE text LIKE 'Our item:%'")
     assert closing and 90 <= closing[0][0] - opened[0][0] < 110
     assert len(rows(db_path, "SELECT * FROM votes")) == len(board.personas)
 
 
 async def test_a_backend_that_cannot_decide_votes_by_rules(db_path, board):
-    await run_room(db_path, board, HistoryLLM(), make_scenario("meeting"),
-                   "Spend $2M on a Super Bowl ad", RunSettings(seed=1, speed=0))
+    await run_room(
+        db_path,
+        board,
+        HistoryLLM(),
+        make_scenario("meeting"),
+        "Spend $2M on a Super Bowl ad",
+        RunSettings(seed=1, speed=0),
+    )
     votes = rows(db_path, "SELECT persona_id, choice, source FROM votes")
     assert {v[0] for v in votes} == {p.id for p in board.personas}
     assert {v[2] for v in votes} == {"rules"}
@@ -150,7 +215,14 @@ async def test_a_backend_that_cannot_decide_votes_by_rules(db_path, board):
 def test_a_pack_without_a_chair_is_a_clear_error(tmp_path, board):
     from agents.packs import Pack, Room
     from bot.orchestrator import Orchestrator
+
     chairless = Pack("club", tmp_path, Room(name="Club"), board.personas)
     with pytest.raises(ValueError, match="no chair for a meeting — fix: add 'chair:"):
-        Orchestrator(chairless, lambda p: FakeLLM(), None, RunSettings(), model_name="fake",
-                     scenario="meeting")
+        Orchestrator(
+            chairless,
+            lambda p: FakeLLM(),
+            None,
+            RunSettings(),
+            model_name="fake",
+            scenario="meeting",
+        )

@@ -26,7 +26,8 @@ def default_script(request: LLMRequest) -> dict | str:
     if request.schema is None:  # asked to write, not to choose
         return text
     if request.schema_name == "vote":
-        return {"vote": ("for", "against", "abstain")[digest % 3], "reason": f"{name}'s reason {digest % 97}"}
+        return {"vote": ("for", "against", "abstain")[digest % 3],
+                "reason": f"{name}'s reason {digest % 97}"}
     roll = digest % 10
     if request.schema_name == "feedchoice":
         return ({"action": "reply", "text": text} if roll < 2 else {"action": "quote", "text": text}

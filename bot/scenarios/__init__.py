@@ -14,9 +14,11 @@ def make_scenario(name: str, **options: object) -> Scenario:
         return Discussion(**options)
     if name == "meeting":
         from bot.scenarios.meeting import Meeting
+
         return Meeting(**options)
     if name == "feed":
         from bot.scenarios.feed import Feed
+
         return Feed(**options)
     raise ValueError(f"unknown scenario '{name}' — fix: use one of {', '.join(SCENARIOS)}")
 

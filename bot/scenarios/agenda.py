@@ -1,4 +1,4 @@
-"""A meeting's agenda from Markdown: one `##` section per item; a plain pitch is a one-item agenda."""
+"""A meeting's agenda from Markdown: one `##` section per item; a plain pitch is one item."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import re
 from dataclasses import dataclass
 
 _HEADING = re.compile(r"^##\s+(.+?)\s*#*\s*$", re.MULTILINE)
-_MOTION = re.compile(r"^\s*(?:\*\*)?motion(?:\*\*)?\s*:\s*(?:\*\*)?\s*(.+)$", re.IGNORECASE | re.MULTILINE)
+_MOTION = re.compile(
+    r"^\s*(?:\*\*)?motion(?:\*\*)?\s*:\s*(?:\*\*)?\s*(.+)$", re.IGNORECASE | re.MULTILINE
+)
 MAX_TITLE = 90
 
 
@@ -26,7 +28,9 @@ class Agenda:
 
 
 def _title_of(text: str) -> str:
-    first = next((line.strip().lstrip("#").strip() for line in text.splitlines() if line.strip()), "")
+    first = next(
+        (line.strip().lstrip("#").strip() for line in text.splitlines() if line.strip()), ""
+    )
     return first if len(first) <= MAX_TITLE else first[: MAX_TITLE - 1].rstrip() + "…"
 
 
@@ -34,7 +38,7 @@ def _item(number: int, title: str, body: str) -> AgendaItem:
     found = _MOTION.search(body)
     motion = found.group(1).strip().strip("*").strip() if found else f"Approve: {title}"
     if found:  # the chair reads the motion out on its own
-        body = body[: found.start()] + body[found.end():]
+        body = body[: found.start()] + body[found.end() :]
     return AgendaItem(number, title, body.strip(), motion)
 
 
@@ -46,6 +50,7 @@ def parse_agenda(text: str) -> Agenda:
     items = []
     for index, heading in enumerate(headings):
         end = headings[index + 1].start() if index + 1 < len(headings) else len(text)
-        items.append(_item(len(items) + 1, heading.group(1).strip()[:MAX_TITLE],
-                           text[heading.end():end]))
+        items.append(
+            _item(len(items) + 1, heading.group(1).strip()[:MAX_TITLE], text[heading.end() : end])
+        )
     return Agenda(_title_of(preamble) if preamble else None, tuple(items), sectioned=True)

@@ -1,4 +1,5 @@
-"""What a scenario policy decides for the orchestrator: who gets a turn, what they see, what runs when.
+"""What a scenario policy decides for the orchestrator: who gets a turn, what they see, and
+what runs when.
 
 The orchestrator owns time, the event log, budgets and the model calls; a scenario only answers
 its questions. The defaults here are the open room (free discussion): everyone sees the recent
@@ -45,8 +46,12 @@ class Scenario:
         decision, room = outcome.decision, self.room
         if decision.action == "reply":
             trigger = room.message(turn.trigger_id)
-            room.post(room.personas[turn.persona].id, decision.text or "", reply_to=turn.trigger_id,
-                      thread_id=trigger.thread_id if trigger else None)
+            room.post(
+                room.personas[turn.persona].id,
+                decision.text or "",
+                reply_to=turn.trigger_id,
+                thread_id=trigger.thread_id if trigger else None,
+            )
         elif decision.action == "react":
             room.react(turn.persona, turn.trigger_id, decision.emoji or "")
 

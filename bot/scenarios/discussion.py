@@ -13,17 +13,28 @@ class Discussion(Scenario):
         give_gate_turns(self, message, author, vtime)
 
 
-def give_gate_turns(scenario: Scenario, message: VisibleMessage, author: int | None, vtime: float,
-                    muted: frozenset[int] = frozenset()) -> list[int]:
+def give_gate_turns(
+    scenario: Scenario,
+    message: VisibleMessage,
+    author: int | None,
+    vtime: float,
+    muted: frozenset[int] = frozenset(),
+) -> list[int]:
     """Turns for everyone the gate lets through (mentions, replies, talkativeness, cooldowns)."""
     room = scenario.room
     gate = room.gate
     parent = room.message(message.reply_to)
     replied_to = room.index_of(parent.author_id) if parent else None
     chosen = gate.candidates(
-        vtime, author=author, human_author=message.author_kind == "human",
-        mentioned=room.mentions(message.id), replied_to=replied_to,
-        exchange_blocked=room.exchange_partner(author, message.reply_to) if author is not None else None)
+        vtime,
+        author=author,
+        human_author=message.author_kind == "human",
+        mentioned=room.mentions(message.id),
+        replied_to=replied_to,
+        exchange_blocked=room.exchange_partner(author, message.reply_to)
+        if author is not None
+        else None,
+    )
     given = []
     for persona in chosen.tolist():
         if persona in muted:

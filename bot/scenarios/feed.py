@@ -1,4 +1,5 @@
-"""A Twitter-like feed: posts, replies, likes, reposts and quotes, each agent on its own ranked feed.
+"""A Twitter-like feed: posts, replies, likes, reposts and quotes; each agent on its own ranked
+feed.
 
 Nobody sees everything. Agents open the app in sessions that follow their habits (their online
 hours; posters more often than lurkers); each session ranks the recent pool for that agent
@@ -38,16 +39,22 @@ class Feed(Scenario):
     max_actions_per_session: int = 2
     pool_size: int = 512  # the recent posts a feed is ranked from
     recency_hours: float = 3.0
-    promoted_boost: float = 1.0  # the seeded human post is promoted, like an ad
+    promoted_boost: float = 0.5  # the seeded human post is promoted, like an ad
     follows: dict[str, list[str]] | None = None  # None: the pack's Room.follows
     warmup_posts: int | None = None  # timeline before the human post; None: about 1 in 20 members
     name: str = field(default="feed", init=False)
 
     def options(self) -> dict:
-        return {"hours": self.hours, "start_hour": self.start_hour, "feed_size": self.feed_size,
-                "max_actions_per_session": self.max_actions_per_session,
-                "pool_size": self.pool_size, "recency_hours": self.recency_hours,
-                "promoted_boost": self.promoted_boost, "warmup_posts": self.warmup_posts}
+        return {
+            "hours": self.hours,
+            "start_hour": self.start_hour,
+            "feed_size": self.feed_size,
+            "max_actions_per_session": self.max_actions_per_session,
+            "pool_size": self.pool_size,
+            "recency_hours": self.recency_hours,
+            "promoted_boost": self.promoted_boost,
+            "warmup_posts": self.warmup_posts,
+        }
 
     def bind(self, room: Orchestrator) -> None:
         super().bind(room)
@@ -55,9 +62,19 @@ class Feed(Scenario):
         seed = room.settings.seed
         self.rng = np.random.default_rng([seed, 0xFEED])
         follows = self.follows if self.follows is not None else room.pack.room.follows
-        self.following = [np.array(sorted({room.index_of(f) for f in follows.get(p.id, ())
-                                           if room.index_of(f) is not None}), dtype=np.int64)
-                          for p in room.personas]
+        self.following = [
+            np.array(
+                sorted(
+                    {
+                        room.index_of(f)
+                        for f in follows.get(p.id, ())
+                        if room.index_of(f) is not None
+                    }
+                ),
+                dtype=np.int64,
+            )
+            for p in room.personas
+        ]
         self.talk = np.array([p.activity.talkativeness for p in room.personas])
         react = np.array([p.activity.reaction_propensity for p in room.personas])
         self.engage = np.clip(0.06 + 0.45 * np.maximum(self.talk, react), 0, 0.9)
@@ -88,7 +105,11 @@ class Feed(Scenario):
 
     def _share(self, message_id: int, sharer: int, vtime: float) -> None:
         slot = self.pool_next
-        self.pool_ids[slot], self.pool_times[slot], self.pool_sharers[slot] = message_id, vtime, sharer
+        self.pool_ids[slot], self.pool_times[slot], self.pool_sharers[slot] = (
+            message_id,
+            vtime,
+            sharer,
+        )
         self.pool_next = (slot + 1) % self.pool_size
         self.pool_filled = min(self.pool_filled + 1, self.pool_size)
 
@@ -104,8 +125,9 @@ class Feed(Scenario):
             self.counts[3, message.quote_of] += 1
         target = message.reply_to if message.reply_to is not None else message.quote_of
         if target is not None and self.promoted[target]:
-            self.stats.responses.append((vtime, "reply" if message.quote_of is None else "quote",
-                                         message.text, target))
+            self.stats.responses.append(
+                (vtime, "reply" if message.quote_of is None else "quote", message.text, target)
+            )
         self._share(message.id, HUMAN if author is None else author, vtime)
 
     def on_inherited(self, message: VisibleMessage) -> None:
@@ -156,8 +178,13 @@ class Feed(Scenario):
         engagement = np.log1p(c[0] + 2 * c[1] + 2 * c[2] + 3 * c[3])
         recency = np.exp(-(now - self.pool_times[:n]) / (self.recency_hours * 3600))
         follows = np.isin(sharers, self.following[persona])
-        score = (recency + 0.5 * engagement + 1.2 * follows + self.promoted_boost * self.promoted[ids]
-                 + 0.4 * self.rng.random(n))
+        score = (
+            recency
+            + 0.5 * engagement
+            + 1.2 * follows
+            + self.promoted_boost * self.promoted[ids]
+            + 0.4 * self.rng.random(n)
+        )
         score[self.author[ids] == persona] = -np.inf  # not your own posts
         want = min(n, 3 * self.feed_size)
         top = np.argpartition(-score, want - 1)[:want] if want < n else np.arange(n)
@@ -191,23 +218,40 @@ class Feed(Scenario):
                 break
             if rolls[k] < self.engage[persona]:
                 acted += 1
-                room.give_turn(persona, message_id, now + 2.0 * (k + 1), act=choose_feed_action,
-                               context=self._context(persona, message_id, window))
+                room.give_turn(
+                    persona,
+                    message_id,
+                    now + 2.0 * (k + 1),
+                    act=choose_feed_action,
+                    context=self._context(persona, message_id, window),
+                )
         if rolls[-1] < self.post_chance[persona]:
-            room.give_turn(persona, feed[0], now + 2.0 * (len(feed) + 1), act=write_post,
-                           context=self._context(persona, feed[0], window), tag="post")
+            room.give_turn(
+                persona,
+                feed[0],
+                now + 2.0 * (len(feed) + 1),
+                act=write_post,
+                context=self._context(persona, feed[0], window),
+                tag="post",
+            )
 
-    def _context(self, persona: int, message_id: int, window: tuple[VisibleMessage, ...]
-                 ) -> DecisionContext:
+    def _context(
+        self, persona: int, message_id: int, window: tuple[VisibleMessage, ...]
+    ) -> DecisionContext:
         room = self.room
         trigger = room.message(message_id)
         parent = room.message(trigger.reply_to)
         me = room.personas[persona].id
         shown = window if parent is None or parent in window else (parent, *window)
-        return DecisionContext(room_name=room.pack.room.name, room_topic=room.pack.room.topic,
-                               trigger=trigger, window=shown,
-                               replied_to_me=parent is not None and parent.author_id == me,
-                               my_recent_texts=room.said(persona), seed=room.settings.seed)
+        return DecisionContext(
+            room_name=room.pack.room.name,
+            room_topic=room.pack.room.topic,
+            trigger=trigger,
+            window=shown,
+            replied_to_me=parent is not None and parent.author_id == me,
+            my_recent_texts=room.said(persona),
+            seed=room.settings.seed,
+        )
 
     def context(self, turn: Turn) -> DecisionContext:
         # Every feed turn carries the context of the session that made it; this is a safeguard.

@@ -29,8 +29,12 @@ from bot.scenarios.minutes import ItemRecord, Question, render_minutes
 if TYPE_CHECKING:
     from bot.orchestrator import Orchestrator, Timer, Turn
 
-_CALLS = ("{name}, your view?", "{name}, what do you make of this?", "{name}, over to you.",
-          "{name}, I'd like to hear from you.")
+_CALLS = (
+    "{name}, your view?",
+    "{name}, what do you make of this?",
+    "{name}, over to you.",
+    "{name}, I'd like to hear from you.",
+)
 
 
 @dataclass
@@ -61,20 +65,27 @@ class Meeting(Scenario):
     name: str = field(default="meeting", init=False)
 
     def options(self) -> dict:
-        return {"minutes_per_item": self.minutes_per_item, "question_wait": self.question_wait,
-                "max_turns_per_member": self.max_turns_per_member,
-                "max_questions_per_item": self.max_questions_per_item}
+        return {
+            "minutes_per_item": self.minutes_per_item,
+            "question_wait": self.question_wait,
+            "max_turns_per_member": self.max_turns_per_member,
+            "max_questions_per_item": self.max_questions_per_item,
+        }
 
     def on_inherited(self, message: VisibleMessage) -> None:
-        raise ValueError("a meeting can only be forked at its agenda (the first human message): "
-                         "its chair, calls and votes are not rebuilt from a copied prefix")
+        raise ValueError(
+            "a meeting can only be forked at its agenda (the first human message): "
+            "its chair, calls and votes are not rebuilt from a copied prefix"
+        )
 
     def bind(self, room: Orchestrator) -> None:
         super().bind(room)
         chair_id = room.pack.room.chair
         if chair_id is None or room.index_of(chair_id) is None:
-            raise ValueError(f"pack '{room.pack.name}' has no chair for a meeting — fix: add "
-                             "'chair: <persona id>' to its room.yaml")
+            raise ValueError(
+                f"pack '{room.pack.name}' has no chair for a meeting — fix: add "
+                "'chair: <persona id>' to its room.yaml"
+            )
         self.chair = room.index_of(chair_id)
         self.chair_id = chair_id
         self.members = [i for i in range(len(room.personas)) if i != self.chair]
@@ -126,13 +137,17 @@ class Meeting(Scenario):
         if self.waiting is not None:
             wait, self.waiting = self.waiting, None
             wait.timer.cancelled = True
-            self.current.questions.append(Question(self._first(wait.member), wait.question,
-                                                   message.text, self._id(wait.member)))
+            self.current.questions.append(
+                Question(
+                    self._first(wait.member), wait.question, message.text, self._id(wait.member)
+                )
+            )
             self._later(1.5, lambda: self._thank(message.author_name, wait.then))
             return
         if self.phase in ("calling", "debate"):
-            self._later(1.0, lambda: self._say(f"The chair recognises {message.author_name}.",
-                                               message.id))
+            self._later(
+                1.0, lambda: self._say(f"The chair recognises {message.author_name}.", message.id)
+            )
             give_gate_turns(self, message, None, vtime, self.muted)
 
     def _thank(self, name: str, then: str) -> None:
@@ -147,14 +162,21 @@ class Meeting(Scenario):
         room = self.room
         names = ", ".join(p.name for p in room.personas)
         items = self.agenda.items
-        lines = [f"Good morning. I call this meeting of {room.pack.room.name} to order. "
-                 f"Present: {names}; presenting: {self.presenter}."]
+        lines = [
+            f"Good morning. I call this meeting of {room.pack.room.name} to order. "
+            f"Present: {names}; presenting: {self.presenter}."
+        ]
         if len(items) > 1:
-            lines.append(f"We have {len(items)} items on the agenda: "
-                         + "; ".join(f"{it.number}. {it.title}" for it in items) + ".")
-        room.status("agenda", title=self.agenda.title,
-                    items=[{"number": it.number, "title": it.title, "motion": it.motion}
-                           for it in items])
+            lines.append(
+                f"We have {len(items)} items on the agenda: "
+                + "; ".join(f"{it.number}. {it.title}" for it in items)
+                + "."
+            )
+        room.status(
+            "agenda",
+            title=self.agenda.title,
+            items=[{"number": it.number, "title": it.title, "motion": it.motion} for it in items],
+        )
         self._say(" ".join(lines))
         self._later(3.0, lambda: self._start_item(items[0]))
 
@@ -165,7 +187,11 @@ class Meeting(Scenario):
         self.phase = "calling"
         self.muted = frozenset({self.chair})
         total = len(self.agenda.items)
-        head = f"Item {item.number} of {total}: {item.title}." if total > 1 else f"Our item: {item.title}."
+        head = (
+            f"Item {item.number} of {total}: {item.title}."
+            if total > 1
+            else f"Our item: {item.title}."
+        )
         if self.agenda.sectioned and item.body:
             head += f"\n\n{item.body}"
         else:
@@ -184,15 +210,21 @@ class Meeting(Scenario):
         if not self.queue:
             self.phase = "debate"
             message = self._say("Thank you all. The floor is open.")
-            give_gate_turns(self, self.room.message(message), self.chair, self.room.clock.now,
-                            self.muted)
+            give_gate_turns(
+                self, self.room.message(message), self.chair, self.room.clock.now, self.muted
+            )
             return
         member = self.queue.pop(0)
         phrase = self._rng(f"call:{self.current.item.number}:{member}").choice(_CALLS)
         call = self._say("@" + phrase.format(name=self._first(member)))
         notice, _ = self.room.gate.timing(member)
-        self.room.give_turn(member, call, self.room.clock.now + notice, act=_speak,
-                            tag=_Call(self.current.item.number))
+        self.room.give_turn(
+            member,
+            call,
+            self.room.clock.now + notice,
+            act=_speak,
+            tag=_Call(self.current.item.number),
+        )
 
     def _ask_presenter(self, member: int, message_id: int, question: str, then: str) -> None:
         self.current.asked += 1
@@ -204,8 +236,9 @@ class Meeting(Scenario):
         wait, self.waiting = self.waiting, None
         if wait is None:
             return
-        self.current.questions.append(Question(self._first(wait.member), wait.question, None,
-                                                   self._id(wait.member)))
+        self.current.questions.append(
+            Question(self._first(wait.member), wait.question, None, self._id(wait.member))
+        )
         self._say(f"We'll take that as an action for {self.presenter} to answer in writing.")
         if wait.then == "call":
             self._later(1.5, self._next_call)
@@ -220,8 +253,10 @@ class Meeting(Scenario):
         left = len(self.queue)
         why = "We are at time on this item."
         if left:
-            why += (f" The {left} member{'s' if left > 1 else ''} not yet heard will speak "
-                    "through their vote.")
+            why += (
+                f" The {left} member{'s' if left > 1 else ''} not yet heard will speak "
+                "through their vote."
+            )
         self._close_debate(why)
         return True
 
@@ -237,18 +272,25 @@ class Meeting(Scenario):
             self.waiting.timer.cancelled = True
             self.waiting = None
         self.phase, self.queue = "vote", []
-        call = self._say(f"{why} Let us vote on the motion: {record.item.motion}. "
-                         "For, against or abstain?")
+        call = self._say(
+            f"{why} Let us vote on the motion: {record.item.motion}. For, against or abstain?"
+        )
         voters = [self.chair, *self.members]
         self.votes_due = len(voters)
         for k, member in enumerate(voters):
-            self.room.give_turn(member, call, self.room.clock.now + 1.0 + 0.5 * k, act=self._ballot,
-                                tag=_Ballot(record.item.number))
+            self.room.give_turn(
+                member,
+                call,
+                self.room.clock.now + 1.0 + 0.5 * k,
+                act=self._ballot,
+                tag=_Ballot(record.item.number),
+            )
 
     async def _ballot(self, agent: Agent, context: DecisionContext) -> Outcome:
         said = tuple(self.current.said.get(agent.persona.id, ()))
-        unanswered = sum(q.asker_id == agent.persona.id and q.answer is None
-                         for q in self.current.questions)
+        unanswered = sum(
+            q.asker_id == agent.persona.id and q.answer is None for q in self.current.questions
+        )
         return await cast_vote(agent, context, self.current.item.motion, said, unanswered)
 
     def _announce(self) -> None:
@@ -256,10 +298,16 @@ class Meeting(Scenario):
         tally = Counter(v.vote for v in record.votes.values())
         record.result = "carried" if tally["for"] > tally["against"] else "not carried"
         abstained = f", {tally['abstain']} abstaining" if tally["abstain"] else ""
-        self._say(f"The motion is {record.result}: {tally['for']} for, {tally['against']} against"
-                  f"{abstained}.")
-        self.room.status("decision", item=record.item.number, result=record.result,
-                         tally={k: tally[k] for k in ("for", "against", "abstain")})
+        self._say(
+            f"The motion is {record.result}: {tally['for']} for, {tally['against']} against"
+            f"{abstained}."
+        )
+        self.room.status(
+            "decision",
+            item=record.item.number,
+            result=record.result,
+            tally={k: tally[k] for k in ("for", "against", "abstain")},
+        )
         items = self.agenda.items
         if record.item.number < len(items):
             self._later(3.0, lambda: self._start_item(items[record.item.number]))
@@ -279,9 +327,16 @@ class Meeting(Scenario):
     def _write_minutes(self, note: str | None = None) -> None:
         self.minutes_written = True
         room = self.room
-        markdown = render_minutes(room.pack.room.name, room.personas[self.chair].name,
-                                  [p.name for p in room.personas], self.presenter, self.agenda,
-                                  self.records, {p.id: p.name for p in room.personas}, note)
+        markdown = render_minutes(
+            room.pack.room.name,
+            room.personas[self.chair].name,
+            [p.name for p in room.personas],
+            self.presenter,
+            self.agenda,
+            self.records,
+            {p.id: p.name for p in room.personas},
+            note,
+        )
         room.status("minutes", markdown=markdown)
 
     # -- turns -------------------------------------------------------------------------------
@@ -297,8 +352,13 @@ class Meeting(Scenario):
         stale = record is None or (tag is not None and tag.item != record.item.number)
         if isinstance(tag, _Ballot) and outcome.payload is None:  # the turn failed: record it
             vote = Vote(vote="abstain", reason="no vote could be taken")
-            outcome = Outcome(Decision(action="reply", text=ballot_text(vote)), "fallback",
-                              outcome.calls, outcome.error, vote)
+            outcome = Outcome(
+                Decision(action="reply", text=ballot_text(vote)),
+                "fallback",
+                outcome.calls,
+                outcome.error,
+                vote,
+            )
             decision = outcome.decision
         if decision.action == "react":
             room.react(turn.persona, turn.trigger_id, decision.emoji or "")
@@ -317,13 +377,20 @@ class Meeting(Scenario):
         record.said.setdefault(persona.id, []).append(message.text)
         record.spoke[persona.id] += 1
         question = question_in(message.text)
-        asks = bool(question) and self.waiting is None and record.asked < self.max_questions_per_item
+        asks = (
+            bool(question) and self.waiting is None and record.asked < self.max_questions_per_item
+        )
         if record.spoke[persona.id] > self.max_turns_per_member and self.phase == "debate":
             self.muted = self.muted | {turn.persona}
             record.cut_off.append(persona.name)
-            self._later(0.5, lambda: self._say(
-                f"{persona.first_name}, let me stop you there — we have your position. "
-                "I'd like to hear from others.", message.id))
+            self._later(
+                0.5,
+                lambda: self._say(
+                    f"{persona.first_name}, let me stop you there — we have your position. "
+                    "I'd like to hear from others.",
+                    message.id,
+                ),
+            )
         elif asks and self.phase in ("calling", "debate"):
             then = "call" if isinstance(tag, _Call) else "debate"
             self._later(1.5, lambda: self._ask_presenter(turn.persona, message.id, question, then))
@@ -335,9 +402,21 @@ class Meeting(Scenario):
         vote: Vote = outcome.payload
         persona = room.personas[turn.persona]
         record.votes[persona.name] = vote
-        room.record(VoteEvent(room.run_id, room.next_seq, record.item.number, record.item.motion,
-                              persona.id, vote.vote, vote.reason, outcome.source, time.time(),
-                              room.clock.now, message_id))
+        room.record(
+            VoteEvent(
+                room.run_id,
+                room.next_seq,
+                record.item.number,
+                record.item.motion,
+                persona.id,
+                vote.vote,
+                vote.reason,
+                outcome.source,
+                time.time(),
+                room.clock.now,
+                message_id,
+            )
+        )
         self.votes_due -= 1
         if self.votes_due == 0:
             self._later(1.5, self._announce)

@@ -42,16 +42,27 @@ def _quote(text: str, limit: int = 160) -> str:
 def _tally(votes: dict[str, Vote]) -> str:
     counts = Counter(v.vote for v in votes.values())
     return f"{counts['for']}–{counts['against']}" + (
-        f", {counts['abstain']} abstaining" if counts["abstain"] else "")
+        f", {counts['abstain']} abstaining" if counts["abstain"] else ""
+    )
 
 
-def render_minutes(room_name: str, chair: str, attendees: list[str], presenter: str,
-                   agenda: Agenda | None, records: list[ItemRecord], names: dict[str, str],
-                   note: str | None = None) -> str:
-    lines = [f"**{room_name}** — minutes", "",
-             f"- **Chair:** {chair}",
-             f"- **Attendees:** {', '.join(attendees)}",
-             f"- **Presenting:** {presenter}"]
+def render_minutes(
+    room_name: str,
+    chair: str,
+    attendees: list[str],
+    presenter: str,
+    agenda: Agenda | None,
+    records: list[ItemRecord],
+    names: dict[str, str],
+    note: str | None = None,
+) -> str:
+    lines = [
+        f"**{room_name}** — minutes",
+        "",
+        f"- **Chair:** {chair}",
+        f"- **Attendees:** {', '.join(attendees)}",
+        f"- **Presenting:** {presenter}",
+    ]
     if note:
         lines.append(f"- **Note:** {note}")
     actions: list[tuple[str, str]] = []
@@ -61,29 +72,47 @@ def render_minutes(room_name: str, chair: str, attendees: list[str], presenter: 
         lines += ["", f"### Item {item.number}: {item.title}", "", f"_Motion: {item.motion}_", ""]
         speakers = [pid for pid in record.said if record.said[pid]]
         contributions = sum(len(v) for v in record.said.values())
-        summary = (f"{len(speakers)} member{'s' if len(speakers) != 1 else ''} spoke "
-                   f"({contributions} contribution{'s' if contributions != 1 else ''})")
+        summary = (
+            f"{len(speakers)} member{'s' if len(speakers) != 1 else ''} spoke "
+            f"({contributions} contribution{'s' if contributions != 1 else ''})"
+        )
         if record.questions:
             answered = sum(q.answer is not None for q in record.questions)
-            summary += f"; {len(record.questions)} question(s) to the presenter, {answered} answered"
+            summary += (
+                f"; {len(record.questions)} question(s) to the presenter, {answered} answered"
+            )
         if record.cut_off:
             summary += f"; the chair cut off {', '.join(record.cut_off)}"
         lines += [f"**Summary:** {summary}.", ""]
-        lines += [f"- {names.get(pid, pid)}: {_quote(said[0])}" for pid, said in record.said.items()
-                  if said]
+        lines += [
+            f"- {names.get(pid, pid)}: {_quote(said[0])}"
+            for pid, said in record.said.items()
+            if said
+        ]
         backers = {n for n, v in record.votes.items() if v.vote == "for"}
-        objections = [(names.get(pid, pid), text) for pid, said in record.said.items()
-                      for text in said if tone(text) < 0 and names.get(pid, pid) not in backers]
-        objections += [(name, v.reason) for name, v in record.votes.items()
-                       if v.vote == "against" and v.reason
-                       and all(name != n for n, _ in objections)]
+        objections = [
+            (names.get(pid, pid), text)
+            for pid, said in record.said.items()
+            for text in said
+            if tone(text) < 0 and names.get(pid, pid) not in backers
+        ]
+        objections += [
+            (name, v.reason)
+            for name, v in record.votes.items()
+            if v.vote == "against" and v.reason and all(name != n for n, _ in objections)
+        ]
         if objections:
             lines += ["", "**Key objections:**", ""]
             lines += [f"- {name}: {_quote(text)}" for name, text in objections[:4]]
         for q in record.questions:
             if q.answer is None:
-                actions.append((f"Answer {q.asker}'s question on item {item.number}: "
-                                f"“{_quote(q.text, 120)}”", presenter))
+                actions.append(
+                    (
+                        f"Answer {q.asker}'s question on item {item.number}: "
+                        f"“{_quote(q.text, 120)}”",
+                        presenter,
+                    )
+                )
         if record.result is None:
             lines += ["", "**Decision:** none — the item did not reach a vote."]
             continue
@@ -95,9 +124,15 @@ def render_minutes(room_name: str, chair: str, attendees: list[str], presenter: 
         if record.result == "carried":
             actions.append((f"Proceed with “{item.title}” and report back to the board", presenter))
         else:
-            actions.append((f"Revise “{item.title}” to meet the objections and resubmit", presenter))
-        against = [(n, v.reason) for n, v in record.votes.items() if v.vote == "against" and v.reason]
-        actions += [(f"Follow up with {n} on: “{_quote(r, 100)}”", presenter) for n, r in against[:2]]
+            actions.append(
+                (f"Revise “{item.title}” to meet the objections and resubmit", presenter)
+            )
+        against = [
+            (n, v.reason) for n, v in record.votes.items() if v.vote == "against" and v.reason
+        ]
+        actions += [
+            (f"Follow up with {n} on: “{_quote(r, 100)}”", presenter) for n, r in against[:2]
+        ]
     if agenda is not None:
         missed = [it for it in agenda.items if it.number not in reached]
         for it in missed:
@@ -105,5 +140,7 @@ def render_minutes(room_name: str, chair: str, attendees: list[str], presenter: 
             actions.append((f"Put “{it.title}” on the next agenda", chair))
     actions.append(("Circulate these minutes to the board", chair))
     lines += ["", "### Action items", "", "| # | action | owner |", "|---|---|---|"]
-    lines += [f"| {i} | {a.replace('|', '/')} | {owner} |" for i, (a, owner) in enumerate(actions, 1)]
+    lines += [
+        f"| {i} | {a.replace('|', '/')} | {owner} |" for i, (a, owner) in enumerate(actions, 1)
+    ]
     return "\n".join(lines)

@@ -21,9 +21,18 @@ class RoomPlan:
     speed: float
 
 
-def plan_room(pack: Pack, *, scenario: str | None, pitch: str | None, agenda: Path | None,
-              minutes_per_item: float, population: int | None, hours: float, speed: float | None,
-              seed: int) -> RoomPlan:
+def plan_room(
+    pack: Pack,
+    *,
+    scenario: str | None,
+    pitch: str | None,
+    agenda: Path | None,
+    minutes_per_item: float,
+    population: int | None,
+    hours: float,
+    speed: float | None,
+    seed: int,
+) -> RoomPlan:
     """Validate the scenario options together; raise ValueError with the fix on bad input."""
     name = scenario or pack.room.default_scenario
     if name not in SCENARIOS:
@@ -36,8 +45,10 @@ def plan_room(pack: Pack, *, scenario: str | None, pitch: str | None, agenda: Pa
         try:
             pitch = agenda.read_text(encoding="utf-8").strip()
         except (OSError, UnicodeDecodeError) as exc:
-            raise ValueError(f"{agenda}: cannot read the agenda ({exc}) — fix: give a UTF-8 "
-                             "Markdown file with one '## ' section per item") from None
+            raise ValueError(
+                f"{agenda}: cannot read the agenda ({exc}) — fix: give a UTF-8 "
+                "Markdown file with one '## ' section per item"
+            ) from None
         if not pitch:
             raise ValueError(f"{agenda}: the agenda is empty — fix: one '## ' section per item")
     if minutes_per_item <= 0:

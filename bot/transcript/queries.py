@@ -109,7 +109,8 @@ async def load_events(conn: aiosqlite.Connection, run_id: str, participants: dic
     events: list[tuple[int, MessageEvent | ReactionEvent | StatusEvent]] = []
     async with conn.execute(
             "SELECT seq, id, author_kind, author_id, text, created_at, vtime, reply_to, thread_id, "
-            "inherited, quote_of FROM messages WHERE run_id = ? AND seq > ?", (run_id, after_seq)) as cur:
+            "inherited, quote_of FROM messages WHERE run_id = ? AND seq > ?",
+            (run_id, after_seq)) as cur:
         async for r in cur:
             events.append((r[0], MessageEvent(run_id, r[0], r[1], r[2], r[3], name(r[3]), r[4],
                                               r[5], r[6], r[7], r[8], bool(r[9]), r[10])))

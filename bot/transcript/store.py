@@ -32,7 +32,8 @@ DEFAULT_DB = "townhall.db"
 
 _INSERT = {
     MessageEvent: "INSERT INTO messages (run_id, id, seq, author_kind, author_id, text, reply_to, "
-                  "thread_id, created_at, vtime, inherited, quote_of) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
+                  "thread_id, created_at, vtime, inherited, quote_of) "
+                  "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
     ReactionEvent: "INSERT INTO reactions (run_id, seq, message_id, author_id, emoji, created_at, "
                    "vtime, inherited) VALUES (?,?,?,?,?,?,?,?)",
     DecisionEvent: "INSERT INTO decisions (run_id, seq, persona_id, message_id, action, source, "
