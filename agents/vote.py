@@ -45,7 +45,7 @@ VOTE_SCHEMA = {
 # How a board member leans, beyond plain positive/negative words: doubts (questions, risk, proof,
 # payback) against appetite (growth, bold, ready). Rules only; a model that decides votes itself.
 _DOUBT = re.compile(
-    r"\?|\b(distrust\w*|cautious|rather|hates?|risk\w*|measur\w*|substantiat\w*|"
+    r"\?|\b(distrust\w*|cautious|rather|hates?|measur\w*|substantiat\w*|"
     r"lawsuits?|payback|runway|alternatives|load-test|unless|only if)\b",
     re.IGNORECASE,
 )

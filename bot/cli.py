@@ -78,8 +78,13 @@ def print_summary(result: SessionResult) -> None:
     table.add_column("participant")
     table.add_column("messages", justify="right")
     table.add_column("reactions", justify="right")
-    for tally in s.per_participant.values():
+    tallies = list(s.per_participant.values())
+    if len(tallies) > 30:  # a grown feed: the most active, not thousands of rows
+        tallies.sort(key=lambda t: -(t.messages + t.reactions))
+    for tally in tallies[:30]:
         table.add_row(tally.name, str(tally.messages), str(tally.reactions))
+    if len(tallies) > 30:
+        table.add_row(f"… {len(tallies) - 30:,} more", "", "")
     console.print(table)
     console.print(
         f"LLM calls {s.llm_calls} ({s.llm_errors} failed) · tokens in {s.input_tokens:,} "

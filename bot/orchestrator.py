@@ -21,7 +21,7 @@ import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from agents.agent import Agent, Outcome
 from agents.context import DecisionContext, VisibleMessage
@@ -42,10 +42,8 @@ from bot.events import (
     StoredEvent,
     TypingEvent,
 )
+from bot.scenarios import Scenario, make_scenario
 from bot.transcript import ParticipantRecord, RunRecord, Transcript
-
-if TYPE_CHECKING:
-    from bot.scenarios.base import Scenario
 
 MAX_HUMAN_MESSAGE_CHARS = 4000
 _MENTION = re.compile(r"@([\w.\-]+)")
@@ -123,7 +121,6 @@ class Orchestrator:
         self.model_name = model_name
         self.platform = platform
         if isinstance(scenario, str):
-            from bot.scenarios import make_scenario
             scenario = make_scenario(scenario)
         self.policy = scenario
         self.scenario = scenario.name

@@ -105,6 +105,13 @@ class Feed(Scenario):
 
     def _share(self, message_id: int, sharer: int, vtime: float) -> None:
         slot = self.pool_next
+        if self.pool_filled == self.pool_size:
+            # A promoted human post stays in the pool for the whole run (a campaign), however
+            # busy the feed gets; everything else ages out oldest first.
+            for _ in range(self.pool_size):
+                if not (self.pool_sharers[slot] == HUMAN and self.promoted[self.pool_ids[slot]]):
+                    break
+                slot = (slot + 1) % self.pool_size
         self.pool_ids[slot], self.pool_times[slot], self.pool_sharers[slot] = (
             message_id,
             vtime,
