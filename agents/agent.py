@@ -88,9 +88,17 @@ class Agent:
         self.others = others
         # room_names(others), built once by the room: cleaning a reply does not scan the room
         self.names = names
+        self._interests: frozenset[str] | None = None
         self.prefix = persona_prefix(persona, room_name, room_topic)
         # Small models ramble; backends that cannot decide are small, so cut them to two sentences.
         self.max_sentences = max_sentences if max_sentences is not None else (None if llm.decides else 2)
+
+    @property
+    def interests(self) -> frozenset[str]:
+        """The words of the persona's stances and posts; what catches its eye in a feed."""
+        if self._interests is None:
+            self._interests = rules.interests(self.persona)
+        return self._interests
 
     def _request(self, context: DecisionContext, prompt: str, schema: dict | None,
                  schema_name: str = "decision") -> LLMRequest:

@@ -88,11 +88,20 @@ def _as_outcome(choice: FeedAction, text: str | None, base: Outcome) -> Outcome:
 
 
 def rules_choice(agent: Agent, context: DecisionContext) -> FeedAction:
-    """The room's rules, read as a feed: a reaction is a like (a repost when it agrees)."""
+    """The room's rules, read as a feed, and made to care what the post says: a post that touches
+    the persona's interests draws replies and reposts (when it is upbeat); one that does not gets
+    a like at most; a sour one is liked less."""
     decision = rules.choose(agent.persona, context)
     rng = rules.rng_for(context.seed, agent.persona.id, context.trigger.id, "feed")
+    post = rules.words(context.trigger.text)
+    relevant = len(post & agent.interests) >= 2
+    mood = rules.tone(context.trigger.text)
+    if decision.action == "reply" and not relevant:
+        decision = Decision(action="react", emoji=LIKE) if rng.random() < 0.5 else IGNORE
     if decision.action == "react":
-        return "repost" if rules.tone(context.trigger.text) > 0 and rng.random() < 0.35 else "like"
+        if mood < 0 and rng.random() < 0.5:
+            return "ignore"
+        return "repost" if mood > 0 and relevant and rng.random() < 0.5 else "like"
     if decision.action == "reply":
         return "quote" if rng.random() < 0.25 else "reply"
     return "ignore"

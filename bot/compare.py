@@ -13,6 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from agents.rules import tone
+from bot.events import StatusEvent
 from bot.transcript.queries import RunSummary, RunView, load_run, summarize
 
 
@@ -43,6 +44,15 @@ class Comparison:
     reactions: dict[str, tuple[int, int]]
     stances: list[Stance]
     votes: dict[int, tuple[dict[str, int], dict[str, int]]]  # item → (tally A, tally B)
+    reports: tuple[dict, dict] | tuple[()] = ()  # a feed's first seeded post, in A and in B
+
+
+def _first_post(view: RunView) -> dict:
+    for event in view.events:
+        if isinstance(event, StatusEvent) and event.kind == "report":
+            posts = event.data.get("data", {}).get("posts", [])
+            return posts[0] if posts else {}
+    return {}
 
 
 def _tones(view: RunView) -> dict[str, list[int]]:
@@ -95,6 +105,7 @@ async def compare_runs(conn: aiosqlite.Connection, ref_a: str, ref_b: str) -> Co
         item: (votes_a.get(item, empty), votes_b.get(item, empty))
         for item in sorted(votes_a.keys() | votes_b.keys())
     }
+    reports = (_first_post(a), _first_post(b))
     return Comparison(
         a,
         b,
@@ -104,6 +115,7 @@ async def compare_runs(conn: aiosqlite.Connection, ref_a: str, ref_b: str) -> Co
         reactions,
         stances,
         votes,
+        reports if any(reports) else (),
     )
 
 
@@ -141,6 +153,8 @@ def render(c: Comparison, limit: int = 30) -> Group:
             reactions.add_row(emoji, str(x), str(y))
         parts.append(reactions)
     if c.stances:
+        # A small room shows everyone; a large one only those who changed sides.
+        shown = c.stances if len(c.stances) <= 12 else [s for s in c.stances if s.change]
         stances = Table(
             "persona",
             "tone A",
@@ -148,14 +162,25 @@ def render(c: Comparison, limit: int = 30) -> Group:
             "",
             title="who turned against (mean tone of what they wrote, -1 … +1)",
         )
-        for s in c.stances:
+        for s in shown[:limit]:
             stances.add_row(
                 s.name,
                 _tone(s.a),
                 _tone(s.b),
                 Text(s.change, style="red" if s.change == "turned against" else "green"),
             )
+        turned = sum(s.change == "turned against" for s in c.stances)
+        came = sum(s.change == "came round" for s in c.stances)
+        stances.caption = (
+            f"{turned} turned against, {came} came round, "
+            f"{len(c.stances) - turned - came} kept their tone or spoke in one run only"
+        )
         parts.append(stances)
+    if c.reports:
+        reach = Table("seeded post", "A", "B", title="feed report")
+        for key in ("reach", "likes", "reposts", "replies", "quotes"):
+            reach.add_row(key, *(f"{r.get(key, 0):,}" for r in c.reports))
+        parts.append(reach)
     if c.votes:
         votes = Table("item", "A for–against–abstain", "B for–against–abstain", title="votes")
         for item, (x, y) in c.votes.items():
@@ -168,7 +193,7 @@ def render(c: Comparison, limit: int = 30) -> Group:
     usage = Table("", "A", "B", title="usage")
     sa, sb = c.summary_a, c.summary_b
     for label, x, y in (
-        ("messages", sa.messages, sb.messages),
+        ("messages (not inherited)", sa.messages, sb.messages),
         ("reactions", sa.reactions, sb.reactions),
         ("LLM calls", sa.llm_calls, sb.llm_calls),
         ("tokens in", sa.input_tokens, sb.input_tokens),

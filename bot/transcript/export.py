@@ -45,6 +45,9 @@ def to_markdown(view: RunView) -> str:
             if parent is not None:
                 lines.append(f"> ↪ {parent.author_name}: {parent.text[:120]}")
             lines += ["", event.text, ""]
+            quoted = by_id.get(event.quote_of) if event.quote_of is not None else None
+            if quoted is not None:
+                lines += [f"> ❝ quoting {quoted.author_name}: {quoted.text[:120]}", ""]
             grouped: dict[str, list[str]] = defaultdict(list)
             for r in reactions.get(event.id, []):
                 grouped[r.emoji].append(r.author_name)
