@@ -73,7 +73,8 @@ def rules_vote(persona: Persona, said: tuple[str, ...], unanswered: int = 0) -> 
     """For backends that cannot decide: how what they said leans, then their stances; a question
     the presenter left unanswered counts against."""
     stances = [f"{topic}: {stance}" for topic, stance in persona.stances.items()]
-    score = 2 * sum(lean(t) for t in said) + sum(lean(t) for t in stances) - 2 * unanswered
+    # Stances are where they stand for good; what they said on the item tips the balance.
+    score = sum(lean(t) for t in said) + 2 * sum(lean(t) for t in stances) - 2 * unanswered
     if score == 0:
         return Vote(vote="abstain", reason="I have not heard enough to decide either way.")
     choice: Choice = "for" if score > 0 else "against"
