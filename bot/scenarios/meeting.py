@@ -51,7 +51,6 @@ class _Ballot:
 class _Wait:
     member: int
     question: str
-    message_id: int
     timer: Timer
     then: str  # "call" to go on calling members, "debate" to go back to the floor
 
@@ -131,7 +130,6 @@ class Meeting(Scenario):
         if self.agenda is None:
             self.agenda = parse_agenda(message.text)
             self.presenter_id, self.presenter = message.author_id, message.author_name
-            self.tabled = message.id
             self._later(2.0, self._open)
             return
         if self.waiting is not None:
@@ -197,7 +195,7 @@ class Meeting(Scenario):
         else:
             head += f" {self.presenter} has put this to the board."
         head += f" The motion: {item.motion}. We have {self.minutes_per_item:g} minutes."
-        record.opened = self._say(head)
+        self._say(head)
         room.status("item", number=item.number, title=item.title, motion=item.motion)
         self.deadline = room.clock.now + self.minutes_per_item * 60
         self.queue = list(self.members)
@@ -230,7 +228,7 @@ class Meeting(Scenario):
         self.current.asked += 1
         self._say(f"{self.presenter}, {self._first(member)} has a question for you.", message_id)
         timer = self._later(self.question_wait, self._no_answer)
-        self.waiting = _Wait(member, question, message_id, timer, then)
+        self.waiting = _Wait(member, question, timer, then)
 
     def _no_answer(self) -> None:
         wait, self.waiting = self.waiting, None

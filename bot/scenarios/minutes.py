@@ -24,7 +24,6 @@ class Question:
 class ItemRecord:
     item: AgendaItem
     started: float
-    opened: int = 0
     said: dict[str, list[str]] = field(default_factory=dict)  # persona id → what they said
     spoke: Counter = field(default_factory=Counter)
     questions: list[Question] = field(default_factory=list)
