@@ -226,3 +226,38 @@ def test_a_pack_without_a_chair_is_a_clear_error(tmp_path, board):
             model_name="fake",
             scenario="meeting",
         )
+
+
+async def test_a_meeting_is_reproducible(db_path, board):
+    async def once(path):
+        await run_room(path, board, FakeLLM(scripted), make_scenario("meeting"), AGENDA,
+                       RunSettings(seed=6, speed=0))
+        return rows(path, "SELECT author_id, text, reply_to, vtime FROM messages ORDER BY seq") + \
+            rows(path, "SELECT item, persona_id, choice, vtime FROM votes ORDER BY seq")
+
+    assert await once(db_path) == await once(db_path.with_name("again.db"))
+
+
+def test_run_options_are_checked_together(board, tmp_path):
+    from bot.scenarios.setup import plan_room
+
+    def plan(**overrides):
+        options = dict(scenario=None, pitch="a pitch", agenda=None, minutes_per_item=10,
+                       population=None, hours=12, speed=None, seed=0)
+        return plan_room(board, **{**options, **overrides})
+
+    assert plan().scenario.name == "discussion" and plan().speed == 1.0
+    assert plan(scenario="feed").speed == 0.0 and plan(scenario="feed", speed=2).speed == 2
+    with pytest.raises(ValueError, match="unknown — fix: use one of discussion, meeting, feed"):
+        plan(scenario="debate")
+    with pytest.raises(ValueError, match="--population is for feeds"):
+        plan(population=50)
+    with pytest.raises(ValueError, match="not both"):
+        plan(scenario="meeting", agenda=tmp_path / "a.md")
+    agenda = tmp_path / "a.md"
+    agenda.write_text(AGENDA, encoding="utf-8")
+    meeting = plan(scenario="meeting", pitch=None, agenda=agenda, minutes_per_item=4)
+    assert meeting.pitch == AGENDA.strip() and meeting.scenario.options()["minutes_per_item"] == 4
+    with pytest.raises(ValueError, match="cannot read the agenda"):
+        plan(scenario="meeting", pitch=None, agenda=tmp_path / "missing.md")
+    assert len(plan(scenario="feed", population=40).personas) == 40
