@@ -14,6 +14,7 @@ import re
 import time
 from collections import Counter
 from dataclasses import dataclass, field, replace
+from functools import partial
 from typing import TYPE_CHECKING
 
 from agents.agent import Agent, Outcome
@@ -89,7 +90,6 @@ class Meeting(Scenario):
         self.chair_id = chair_id
         self.members = [i for i in range(len(room.personas)) if i != self.chair]
         self.agenda: Agenda | None = None
-        self.presenter_id = ""
         self.presenter = "the presenter"
         self.records: list[ItemRecord] = []
         self.phase = "waiting"  # waiting → calling / debate / vote per item → adjourned
@@ -129,7 +129,7 @@ class Meeting(Scenario):
     def _human(self, message: VisibleMessage, vtime: float) -> None:
         if self.agenda is None:
             self.agenda = parse_agenda(message.text)
-            self.presenter_id, self.presenter = message.author_id, message.author_name
+            self.presenter = message.author_name
             self._later(2.0, self._open)
             return
         if self.waiting is not None:
@@ -141,6 +141,8 @@ class Meeting(Scenario):
                 )
             )
             self._later(1.5, lambda: self._thank(message.author_name, wait.then))
+            if self.phase == "debate":  # the floor may take up the answer
+                give_gate_turns(self, message, None, vtime, self.muted)
             return
         if self.phase in ("calling", "debate"):
             self._later(
@@ -276,20 +278,18 @@ class Meeting(Scenario):
         voters = [self.chair, *self.members]
         self.votes_due = len(voters)
         for k, member in enumerate(voters):
+            # What the member said and asked is fixed now: a reply still landing cannot change
+            # a ballot, whenever its model call happens to run.
+            pid = self._id(member)
+            said = tuple(record.said.get(pid, ()))
+            unanswered = sum(q.asker_id == pid and q.answer is None for q in record.questions)
             self.room.give_turn(
                 member,
                 call,
                 self.room.clock.now + 1.0 + 0.5 * k,
-                act=self._ballot,
+                act=partial(cast_vote, motion=record.item.motion, said=said, unanswered=unanswered),
                 tag=_Ballot(record.item.number),
             )
-
-    async def _ballot(self, agent: Agent, context: DecisionContext) -> Outcome:
-        said = tuple(self.current.said.get(agent.persona.id, ()))
-        unanswered = sum(
-            q.asker_id == agent.persona.id and q.answer is None for q in self.current.questions
-        )
-        return await cast_vote(agent, context, self.current.item.motion, said, unanswered)
 
     def _announce(self) -> None:
         record = self.current
