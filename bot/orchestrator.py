@@ -2,8 +2,8 @@
 
 Scheduling is a small discrete-event simulation in simulated seconds. A scenario policy
 (bot/scenarios: discussion, meeting, feed) decides who gets a turn for each message, what each
-persona sees, and which timed phases run (a chair's call, a vote, a feed session). A persona that
-gets a turn: it looks at the room at `due` (its decision sees the room as it is then) and its
+persona sees, and which timed phases run (a chair's call, a vote, a feed session). A persona with
+a turn looks at the room at `due` (its decision sees the room as it is then) and its
 action lands at `due + compose`. Decisions run concurrently, but a turn is only launched once every
 action landing before its `due` has been applied, and actions are applied in landing order. So the
 same seed and the same model answers give the same transcript, however long each call takes.
@@ -289,7 +289,7 @@ class Orchestrator:
                                  thread_id, quote_of)
         self._messages[message_id] = visible
         self._window.append(visible)
-        self.usage.messages += 1
+        self.usage.messages += not inherited  # a fork's copied prefix is not this run's doing
         self._mentions[message_id] = self._mentioned(text)
         author = self._index.get(author_id)
         if author is not None:
@@ -365,7 +365,6 @@ class Orchestrator:
             self.policy.on_inherited(self._messages[copy.id])
         else:
             self._reacted.add((self._index.get(event.author_id, -1), event.message_id, event.emoji))
-            self.usage.reactions += 1
             self._record(ReactionEvent(self.run_id, next(self._seq), event.message_id,
                                        event.author_id, event.author_name, event.emoji, time.time(),
                                        event.vtime, inherited=True))
