@@ -364,7 +364,9 @@ class Orchestrator:
                                      inherited=True)
             self.policy.on_inherited(self._messages[copy.id])
         else:
-            self._reacted.add((self._index.get(event.author_id, -1), event.message_id, event.emoji))
+            author = self._index.get(event.author_id)
+            self._reacted.add((-1 if author is None else author, event.message_id, event.emoji))
+            self.policy.on_inherited_reaction(event.message_id, author, event.emoji, event.vtime)
             self._record(ReactionEvent(self.run_id, next(self._seq), event.message_id,
                                        event.author_id, event.author_name, event.emoji, time.time(),
                                        event.vtime, inherited=True))

@@ -185,3 +185,33 @@ def test_meeting_fork_and_compare_from_the_command_line(tmp_path, cli_env):
     compared = townhall("compare", "last", first.split('"id": "')[1].split('"')[0])
     assert compared.returncode == 0, compared.stderr
     assert "votes" in compared.stdout and "usage" in compared.stdout
+
+
+async def test_a_feed_forked_midway_goes_on_from_there(db_path, board):
+    members, follows = grow(board.personas, {}, 40, seed=1)
+    feed = make_scenario("feed", hours=3, follows=follows)
+    parent = await run_room(
+        db_path,
+        board,
+        FakeLLM(),
+        feed,
+        "Ledgerly: books that close themselves",
+        RunSettings(seed=1, speed=0),
+        human="Brand",
+        personas=members,
+    )
+    before = _messages(db_path, parent.run_id)
+    at, author, _text, _reply, _quote, when, _ = before[len(before) // 2]
+    assert when > 3600  # well into the run
+    fork_id = await _fork(db_path, parent.run_id, at, "A different take.")
+    decided = rows(db_path, "SELECT MIN(vtime) FROM decisions WHERE run_id = ?", fork_id)[0][0]
+    assert decided >= when  # no session of the past is replayed at the fork point
+    liked = rows(
+        db_path,
+        "SELECT COUNT(*) FROM reactions WHERE run_id = ? AND inherited = 1 AND emoji = '❤️'",
+        fork_id,
+    )[0][0]
+    assert liked > 0
+    assert rows(
+        db_path, "SELECT author_id, text FROM messages WHERE run_id = ? AND id = ?", fork_id, at
+    ) == [(author, "A different take.")]

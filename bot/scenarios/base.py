@@ -37,6 +37,10 @@ class Scenario:
     def on_inherited(self, message: VisibleMessage) -> None:
         """A fork copied a parent's message into this run; rebuild any state that depends on it."""
 
+    def on_inherited_reaction(self, message_id: int, author: int | None, emoji: str,
+                              vtime: float) -> None:
+        """A fork copied a parent's reaction (`author` is a persona index, or None)."""
+
     def context(self, turn: Turn) -> DecisionContext:
         """What the persona sees when its turn comes: the room's recent window."""
         return self.room.room_context(turn)

@@ -140,6 +140,15 @@ class Feed(Scenario):
     def on_inherited(self, message: VisibleMessage) -> None:
         self.on_message(message, self.room.index_of(message.author_id), self.room.clock.now)
 
+    def on_inherited_reaction(
+        self, message_id: int, author: int | None, emoji: str, vtime: float
+    ) -> None:
+        if emoji == LIKE:
+            self.counts[0, message_id] += 1
+        elif emoji == REPOST:
+            self.counts[1, message_id] += 1
+            self._share(message_id, HUMAN if author is None else author, vtime)
+
     # -- sessions ----------------------------------------------------------------------------
 
     def begin(self) -> None:
@@ -159,7 +168,7 @@ class Feed(Scenario):
         for persona, hour in zip(*np.nonzero(counts), strict=True):
             for offset in self.rng.uniform(0, 3600, counts[persona, hour]):
                 at = hour * 3600 + offset
-                if at < limit:
+                if room.clock.now <= at < limit:  # a fork starts where its parent was
                     room.schedule(at, lambda p=int(persona): self._session(p))
         room.schedule(limit, lambda: room.request_stop(f"feed: {self.hours:g} simulated hours"))
 
