@@ -16,7 +16,7 @@ from bot.orchestrator import RunSettings
 from bot.scenarios import make_scenario
 from bot.scenarios.agenda import parse_agenda
 from bot.transcript import Transcript
-from bot.transcript.export import to_markdown
+from bot.transcript.export import to_jsonl, to_markdown
 from bot.transcript.queries import load_run
 from tests.scenario_helpers import rows, run_room
 
@@ -108,6 +108,12 @@ async def test_every_member_speaks_votes_are_tallied_and_minutes_list_them(db_pa
     async with Transcript(db_path) as t:
         exported = to_markdown(await load_run(t.conn, room.run_id))
     assert "## Minutes" in exported and "### Action items" in exported
+    async with Transcript(db_path) as t:
+        lines = [
+            json.loads(line) for line in to_jsonl(await load_run(t.conn, room.run_id)).splitlines()
+        ]
+    ballots_out = [line for line in lines if line["type"] == "vote"]
+    assert len(ballots_out) == len(votes) and {"item", "choice", "reason"} <= set(ballots_out[0])
 
 
 async def test_the_presenter_answers_a_question_while_the_room_waits(db_path, board):
@@ -230,10 +236,17 @@ def test_a_pack_without_a_chair_is_a_clear_error(tmp_path, board):
 
 async def test_a_meeting_is_reproducible(db_path, board):
     async def once(path):
-        await run_room(path, board, FakeLLM(scripted), make_scenario("meeting"), AGENDA,
-                       RunSettings(seed=6, speed=0))
-        return rows(path, "SELECT author_id, text, reply_to, vtime FROM messages ORDER BY seq") + \
-            rows(path, "SELECT item, persona_id, choice, vtime FROM votes ORDER BY seq")
+        await run_room(
+            path,
+            board,
+            FakeLLM(scripted),
+            make_scenario("meeting"),
+            AGENDA,
+            RunSettings(seed=6, speed=0),
+        )
+        return rows(
+            path, "SELECT author_id, text, reply_to, vtime FROM messages ORDER BY seq"
+        ) + rows(path, "SELECT item, persona_id, choice, vtime FROM votes ORDER BY seq")
 
     assert await once(db_path) == await once(db_path.with_name("again.db"))
 
@@ -242,8 +255,16 @@ def test_run_options_are_checked_together(board, tmp_path):
     from bot.scenarios.setup import plan_room
 
     def plan(**overrides):
-        options = dict(scenario=None, pitch="a pitch", agenda=None, minutes_per_item=10,
-                       population=None, hours=12, speed=None, seed=0)
+        options = dict(
+            scenario=None,
+            pitch="a pitch",
+            agenda=None,
+            minutes_per_item=10,
+            population=None,
+            hours=12,
+            speed=None,
+            seed=0,
+        )
         return plan_room(board, **{**options, **overrides})
 
     assert plan().scenario.name == "discussion" and plan().speed == 1.0

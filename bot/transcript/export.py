@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import asdict
 from datetime import UTC, datetime
 
-from bot.events import MessageEvent, ReactionEvent, StatusEvent
+from bot.events import MessageEvent, ReactionEvent, StatusEvent, VoteEvent
 from bot.transcript.queries import RunView
 
 FORMATS = ("md", "jsonl")
@@ -63,8 +63,10 @@ def to_jsonl(view: RunView) -> str:
     out = [json.dumps({"type": "run", **view.run}, ensure_ascii=False)]
     out += [json.dumps({"type": "participant", **asdict(p)}, ensure_ascii=False)
             for p in view.participants.values()]
-    kinds = {MessageEvent: "message", ReactionEvent: "reaction", StatusEvent: "status"}
-    out += [json.dumps({"type": kinds[type(e)], **asdict(e)}, ensure_ascii=False) for e in view.events]
+    kinds = {MessageEvent: "message", ReactionEvent: "reaction", StatusEvent: "status",
+             VoteEvent: "vote"}
+    ordered = sorted([*view.events, *view.votes], key=lambda e: e.seq)
+    out += [json.dumps({"type": kinds[type(e)], **asdict(e)}, ensure_ascii=False) for e in ordered]
     return "\n".join(out) + "\n"
 
 
