@@ -22,6 +22,9 @@ class Scenario:
 
     def bind(self, room: Orchestrator) -> None:
         """Called once by the orchestrator it belongs to, before the run starts."""
+        if getattr(self, "room", None) is not None:
+            raise RuntimeError("a scenario policy holds one run's state — make a new one per run "
+                               "(or pass the scenario's name)")
         self.room = room
 
     def options(self) -> dict:
