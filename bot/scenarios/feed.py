@@ -62,19 +62,7 @@ class Feed(Scenario):
         seed = room.settings.seed
         self.rng = np.random.default_rng([seed, 0xFEED])
         follows = self.follows if self.follows is not None else room.pack.room.follows
-        self.following = [
-            np.array(
-                sorted(
-                    {
-                        room.index_of(f)
-                        for f in follows.get(p.id, ())
-                        if room.index_of(f) is not None
-                    }
-                ),
-                dtype=np.int64,
-            )
-            for p in room.personas
-        ]
+        self.following = [self._indices(follows.get(p.id, ())) for p in room.personas]
         self.talk = np.array([p.activity.talkativeness for p in room.personas])
         react = np.array([p.activity.reaction_propensity for p in room.personas])
         self.engage = np.clip(0.06 + 0.45 * np.maximum(self.talk, react), 0, 0.9)
@@ -91,6 +79,10 @@ class Feed(Scenario):
         self.seen_by: dict[int, set[int]] = {}
         self.stats = FeedStats()
         self.n = n
+
+    def _indices(self, ids) -> np.ndarray:
+        found = {self.room.index_of(i) for i in ids} - {None}
+        return np.array(sorted(found), dtype=np.int64)
 
     # -- the pool ----------------------------------------------------------------------------
 
@@ -123,7 +115,7 @@ class Feed(Scenario):
     def on_message(self, message: VisibleMessage, author: int | None, vtime: float) -> None:
         self._grow(message.id)
         self.author[message.id] = HUMAN if author is None else author
-        if message.author_kind == "human":
+        if message.author_kind == "human" and message.reply_to is None:  # the ad, the statement
             self.promoted[message.id] = True
             self.stats.seeded.append(message.id)
         if message.reply_to is not None:
