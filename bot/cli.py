@@ -107,7 +107,7 @@ def run(
     db: DbOption = None,
     seed: Annotated[int, typer.Option(help="same seed + same model answers = same transcript")] = 0,
     speed: Annotated[float | None, typer.Option(
-        help="pace of simulated time; 0 = as fast as possible [default: 1; feed: 0]")] = None,
+        help="pace of simulated time; 0 = as fast as possible (default: 1; feed: 0)")] = None,
     concurrency: Annotated[int, typer.Option(help="model calls in flight at once")] = 8,
     max_messages: Annotated[int | None, typer.Option(help="end after this many messages")] = None,
     max_llm_calls: Annotated[int | None, typer.Option(help="stop starting model calls at this many")] = None,
@@ -116,7 +116,7 @@ def run(
     max_seconds: Annotated[float | None, typer.Option(help="end after this much wall time")] = None,
     name: Annotated[str, typer.Option("--as", help="your display name in the room")] = "You",
     scenario: Annotated[str | None, typer.Option(
-        help="discussion | meeting | feed [default: the pack's]")] = None,
+        help="discussion | meeting | feed (default: the pack's)")] = None,
     agenda: Annotated[Path | None, typer.Option(
         help="meeting agenda: Markdown, one '## ' section per item")] = None,
     minutes_per_item: Annotated[float, typer.Option(
@@ -303,8 +303,8 @@ def fork(
     at: Annotated[int, typer.Option("--at", help="the message id to say differently")],
     text: Annotated[str, typer.Option(
         "--text", help="the new version of that message (text or a .md/.txt file)")],
-    model: Annotated[str | None, typer.Option(help="model [default: the parent's]")] = None,
-    seed: Annotated[int | None, typer.Option(help="seed [default: the parent's]")] = None,
+    model: Annotated[str | None, typer.Option(help="model (default: the parent's)")] = None,
+    seed: Annotated[int | None, typer.Option(help="seed (default: the parent's)")] = None,
     speed: Annotated[float, typer.Option(help="pace of simulated time; 0 = at once")] = 0.0,
     db: DbOption = None,
 ) -> None:
