@@ -59,14 +59,14 @@ def test_agenda_from_markdown_and_from_a_plain_pitch():
 
 
 async def test_every_member_speaks_votes_are_tallied_and_minutes_list_them(db_path, board):
+    llm = FakeLLM(scripted)
     room = await run_room(
-        db_path,
-        board,
-        FakeLLM(scripted),
-        make_scenario("meeting"),
-        AGENDA,
-        RunSettings(seed=5, speed=0),
+        db_path, board, llm, make_scenario("meeting"), AGENDA, RunSettings(seed=5, speed=0)
     )
+    floor = [
+        r for r in llm.requests if "The chair has given you the floor" in r.messages[-1].content
+    ]
+    assert len(floor) == 12 and all(r.schema is None for r in floor)  # called on: just speak
     run = rows(db_path, "SELECT status, stop_reason FROM runs")[0]
     assert run == ("finished", "meeting adjourned")
     members = {p.id for p in board.personas} - {"margaret"}
