@@ -6,9 +6,9 @@ import json
 import re
 import time
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from agents import rules
 from agents.context import DecisionContext
@@ -19,12 +19,14 @@ from agents.prompts import decision_prompt, persona_prefix, reply_prompt
 from agents.sanitize import clean_reply, first_sentences
 
 _JSON_OBJECT = re.compile(r"\{.*\}", re.DOTALL)
+Purpose = Literal["decide", "write", "vote"]
+Shape = TypeVar("Shape", bound=BaseModel)
 
 
 @dataclass(frozen=True)
 class LLMCallRecord:
     model: str
-    purpose: Literal["decide", "write"]
+    purpose: Purpose
     input_tokens: int = 0
     cached_input_tokens: int = 0
     cache_creation_tokens: int = 0
@@ -35,7 +37,7 @@ class LLMCallRecord:
     error: str | None = None
 
     @classmethod
-    def from_completion(cls, completion: Completion, purpose: Literal["decide", "write"]) -> LLMCallRecord:
+    def from_completion(cls, completion: Completion, purpose: Purpose) -> LLMCallRecord:
         u = completion.usage
         return cls(completion.model, purpose, u.input_tokens, u.cached_input_tokens,
                    u.cache_creation_tokens, u.output_tokens, completion.cost_usd,
@@ -48,13 +50,14 @@ class Outcome:
     source: Literal["model", "rules", "fallback"]
     calls: list[LLMCallRecord] = field(default_factory=list)
     error: str | None = None
+    payload: Any = None  # a scenario's structured result beside the decision (a vote, a quote)
 
 
 class MalformedOutput(ValueError):
     pass
 
 
-def parse_decision(completion: Completion) -> Decision:
+def parse_structured(completion: Completion, model: type[Shape]) -> Shape:
     """Structured data if the backend gave it, else the first JSON object in the text."""
     data = completion.data
     if data is None:
@@ -66,29 +69,44 @@ def parse_decision(completion: Completion) -> Decision:
         except json.JSONDecodeError as exc:
             raise MalformedOutput(f"invalid JSON in model output: {exc.msg}") from None
     try:
-        return Decision.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
-        raise MalformedOutput(f"model output does not fit the decision: {exc.errors()[0]['msg']}") from None
+        raise MalformedOutput(f"model output does not fit the {model.__name__.lower()}: "
+                              f"{exc.errors()[0]['msg']}") from None
+
+
+def parse_decision(completion: Completion) -> Decision:
+    return parse_structured(completion, Decision)
 
 
 class Agent:
     def __init__(self, persona: Persona, llm: LLM, room_name: str, room_topic: str,
-                 room_names: frozenset[str]) -> None:
+                 names: frozenset[str]) -> None:
         self.persona = persona
         self.llm = llm
-        self.room_names = room_names
+        self.names = names  # sanitize.room_names(), built once by the room: no scan per reply
+        self._interests: frozenset[str] | None = None
         self.prefix = persona_prefix(persona, room_name, room_topic)
 
-    def _request(self, context: DecisionContext, prompt: str, schema: dict | None) -> LLMRequest:
+    @property
+    def interests(self) -> frozenset[str]:
+        """The words of the persona's stances and posts; what catches its eye in a feed."""
+        if self._interests is None:
+            self._interests = rules.interests(self.persona)
+        return self._interests
+
+    def _request(self, context: DecisionContext, prompt: str, schema: dict | None,
+                 schema_name: str = "decision") -> LLMRequest:
         return LLMRequest(system_prefix=self.prefix, messages=(ChatTurn("user", prompt),),
-                          schema=schema, seed=context.seed, persona=self.persona, context=context)
+                          schema=schema, schema_name=schema_name, seed=context.seed,
+                          persona=self.persona, context=context)
 
     async def decide(self, context: DecisionContext) -> Outcome:
         if self.llm.decides:
             return await self._decide_with_model(context)
         return await self._decide_with_rules(context)
 
-    async def _call(self, request: LLMRequest, purpose: Literal["decide", "write"],
+    async def _call(self, request: LLMRequest, purpose: Purpose,
                     calls: list[LLMCallRecord]) -> Completion | None:
         started = time.perf_counter()
         try:
@@ -100,21 +118,41 @@ class Agent:
         calls.append(LLMCallRecord.from_completion(completion, purpose))
         return completion
 
-    async def _decide_with_model(self, context: DecisionContext) -> Outcome:
-        calls: list[LLMCallRecord] = []
-        request = self._request(context, decision_prompt(context), DECISION_SCHEMA)
+    async def structured(self, context: DecisionContext, prompt: str, schema: dict,
+                         shape: type[Shape], purpose: Purpose, calls: list[LLMCallRecord]
+                         ) -> tuple[Shape | None, str | None]:
+        """Ask for JSON fitting `schema`; one retry on malformed output. (result, problem)."""
+        request = self._request(context, prompt, schema, shape.__name__.lower())
         problem = ""
-        for _attempt in range(2):  # one retry on malformed output, then a logged ignore
-            completion = await self._call(request, "decide", calls)
+        for _attempt in range(2):
+            completion = await self._call(request, purpose, calls)
             if completion is None:
-                return Outcome(IGNORE, "fallback", calls, calls[-1].error)
+                return None, calls[-1].error
             try:
-                decision = parse_decision(completion)
+                return parse_structured(completion, shape), None
             except MalformedOutput as exc:
                 problem = str(exc)
-                continue
-            return self._finish(decision, "model", calls)
-        return Outcome(IGNORE, "fallback", calls, problem)
+        return None, problem
+
+    async def _decide_with_model(self, context: DecisionContext) -> Outcome:
+        calls: list[LLMCallRecord] = []
+        decision, problem = await self.structured(context, decision_prompt(context),
+                                                  DECISION_SCHEMA, Decision, "decide", calls)
+        if decision is None:
+            return Outcome(IGNORE, "fallback", calls, problem)
+        return self._finish(decision, "model", calls)
+
+    async def write(self, context: DecisionContext, prompt: str | None = None,
+                    reason: str = "called on") -> Outcome:
+        """A reply already decided (the chair gave the floor, a poster posts): only the text."""
+        calls: list[LLMCallRecord] = []
+        prompt = prompt or reply_prompt(context)
+        completion = await self._call(self._request(context, prompt, None), "write", calls)
+        if completion is None:
+            return Outcome(IGNORE, "fallback", calls, calls[-1].error)
+        source = "model" if self.llm.decides else "rules"
+        return self._finish(Decision(action="reply", text=completion.text or "…", reason=reason),
+                            source, calls)
 
     async def _decide_with_rules(self, context: DecisionContext) -> Outcome:
         decision = rules.choose(self.persona, context)
@@ -126,13 +164,17 @@ class Agent:
             return Outcome(IGNORE, "fallback", calls, calls[-1].error)
         return self._finish(decision.model_copy(update={"text": completion.text}), "rules", calls)
 
+    def finish_text(self, text: str) -> str:
+        """What the persona actually posts: only its own lines, cut short for small models."""
+        text = clean_reply(text, self.persona, self.names)
+        limit = self.llm.max_sentences
+        return first_sentences(text, limit) if limit else text
+
     def _finish(self, decision: Decision, source: Literal["model", "rules"],
                 calls: list[LLMCallRecord]) -> Outcome:
         if decision.action != "reply":
             return Outcome(decision, source, calls)
-        text = clean_reply(decision.text or "", self.persona, self.room_names)
-        if self.llm.max_sentences:
-            text = first_sentences(text, self.llm.max_sentences)
+        text = self.finish_text(decision.text or "")
         if not text:
             return Outcome(IGNORE, "fallback", calls, "reply was empty after cleaning")
         return Outcome(decision.model_copy(update={"text": text}), source, calls)

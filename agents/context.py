@@ -15,6 +15,7 @@ class VisibleMessage:
     text: str
     reply_to: int | None = None
     thread_id: int | None = None
+    quote_of: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,3 +28,4 @@ class DecisionContext:
     replied_to_me: bool = False
     my_recent_texts: tuple[str, ...] = field(default_factory=tuple)
     seed: int = 0
+    called_on: bool = False  # a chair gave this persona the floor: it is expected to answer

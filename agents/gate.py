@@ -60,12 +60,18 @@ class SpeakGate:
         self.busy[chosen] = True
         return chosen
 
-    def timing(self, chosen: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For each chosen persona: (seconds until it looks, seconds it then takes to act)."""
+    def notice_delays(self, chosen: np.ndarray) -> np.ndarray:
+        """Seconds until each chosen persona looks at the room (drawn together: one call per message)."""
         lo, hi = self.settings.notice_delay
-        clo, chi = self.settings.compose_seconds
-        notice = self.delay[chosen] * self.rng.uniform(lo, hi, chosen.shape[0])
-        return notice, self.rng.uniform(clo, chi, chosen.shape[0])
+        return self.delay[chosen] * self.rng.uniform(lo, hi, chosen.shape[0])
+
+    def notice_delay(self, persona: int) -> float:
+        lo, hi = self.settings.notice_delay
+        return float(self.delay[persona] * self.rng.uniform(lo, hi))
+
+    def compose_delay(self) -> float:
+        """Seconds a persona takes to act once it has looked."""
+        return float(self.rng.uniform(*self.settings.compose_seconds))
 
     def done(self, persona: int) -> None:
         self.busy[persona] = False

@@ -71,8 +71,9 @@ def decision_prompt(context: DecisionContext) -> str:
 def reply_prompt(context: DecisionContext) -> str:
     """For backends that only write text: the rules already chose to reply."""
     window = "\n".join(render_message(m) for m in context.window)
+    floor = "The chair has given you the floor: give your view. " if context.called_on else ""
     return (
         f"Recent messages in the room, oldest first:\n{window}\n\n"
-        f"Write your reply to message id {context.trigger.id}: one or two sentences, in your voice, "
-        "with no name prefix."
+        f"{floor}Write your reply to message id {context.trigger.id}: one or two sentences, in "
+        "your voice, with no name prefix."
     )

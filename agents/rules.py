@@ -26,6 +26,19 @@ def rng_for(seed: int, persona_id: str, message_id: int, salt: str = "") -> rand
     return random.Random(int.from_bytes(digest.digest(), "big"))
 
 
+_WORD = re.compile(r"[a-z][a-z0-9'$%]{3,}")
+
+
+def words(text: str) -> frozenset[str]:
+    return frozenset(_WORD.findall(text.lower()))
+
+
+def interests(persona: Persona) -> frozenset[str]:
+    """What a persona cares about: the words of its stances and of its own posts."""
+    return words(" ".join([*persona.stances, *persona.stances.values(),
+                           *(ex.text for ex in persona.examples)]))
+
+
 def tone(text: str) -> int:
     """+1 / 0 / -1 from a tiny lexicon; enough to pick a fitting emoji."""
     score = len(_POSITIVE.findall(text)) - len(_NEGATIVE.findall(text))

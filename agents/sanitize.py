@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from agents.persona import Persona
 
@@ -19,6 +20,11 @@ def strip_mass_mentions(text: str) -> str:
 
 def speaker_names(persona: Persona) -> frozenset[str]:
     return frozenset({persona.name, persona.first_name, persona.id})
+
+
+def room_names(personas: Iterable[Persona]) -> frozenset[str]:
+    """Every name a line could be prefixed with; built once per room, not once per reply."""
+    return frozenset().union(*(speaker_names(p) for p in personas))
 
 
 def clean_reply(text: str, speaker: Persona, room_names: frozenset[str]) -> str:

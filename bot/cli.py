@@ -19,12 +19,17 @@ from rich.table import Table
 from agents.llm.pool import LLMPool
 from agents.llm.registry import SPEC_HELP, ModelSpecError
 from agents.packs import PackError, bundled_pack_names, load_pack, resolve_pack_path
+from bot.compare import compare_runs, print_comparison
+from bot.fork import opening as fork_opening
+from bot.fork import plan_fork
+from bot.fork import start_arguments as fork_start
 from bot.orchestrator import Budgets, RunSettings
 from bot.persona_card import render_card
 from bot.persona_import import import_command
 from bot.platforms.hosted import HOSTED_PLATFORMS, hosted_platform, replay_run_to
 from bot.platforms.terminal import TerminalPlatform, TranscriptPrinter
 from bot.replay import replay_into
+from bot.scenarios.setup import plan_room
 from bot.session import SessionResult, run_session
 from bot.transcript import Transcript, resolve_db_path
 from bot.transcript.export import FORMATS, export
@@ -76,8 +81,13 @@ def print_summary(result: SessionResult) -> None:
     table.add_column("participant")
     table.add_column("messages", justify="right")
     table.add_column("reactions", justify="right")
-    for tally in s.per_participant.values():
+    tallies = list(s.per_participant.values())
+    if len(tallies) > 30:  # a grown feed: the most active, not thousands of rows
+        tallies.sort(key=lambda t: -(t.messages + t.reactions))
+    for tally in tallies[:30]:
         table.add_row(tally.name, str(tally.messages), str(tally.reactions))
+    if len(tallies) > 30:
+        table.add_row(f"… {len(tallies) - 30:,} more", "", "")
     console.print(table)
     console.print(
         f"LLM calls {s.llm_calls} ({s.llm_errors} failed) · tokens in {s.input_tokens:,} "
@@ -99,7 +109,8 @@ def run(
     model: Annotated[str, typer.Option(help=f"model for the room: {SPEC_HELP}")] = "history",
     db: DbOption = None,
     seed: Annotated[int, typer.Option(help="same seed + same model answers = same transcript")] = 0,
-    speed: Annotated[float, typer.Option(help="pace of simulated time; 0 = as fast as possible")] = 1.0,
+    speed: Annotated[float | None, typer.Option(
+        help="pace of simulated time; 0 = as fast as possible (default: 1; feed: 0)")] = None,
     concurrency: Annotated[int, typer.Option(help="model calls in flight at once")] = 8,
     max_messages: Annotated[int | None, typer.Option(help="end after this many messages")] = None,
     max_llm_calls: Annotated[int | None, typer.Option(help="stop starting model calls at this many")] = None,
@@ -109,28 +120,45 @@ def run(
     name: Annotated[str, typer.Option("--as", help="your display name in the room")] = "You",
     platform_name: Annotated[str, typer.Option(
         "--platform", help="terminal | " + " | ".join(HOSTED_PLATFORMS))] = "terminal",
+    scenario: Annotated[str | None, typer.Option(
+        help="discussion | meeting | feed (default: the pack's)")] = None,
+    agenda: Annotated[Path | None, typer.Option(
+        help="meeting agenda: Markdown, one '## ' section per item")] = None,
+    minutes_per_item: Annotated[float, typer.Option(
+        help="meeting: simulated minutes per agenda item")] = 10.0,
+    population: Annotated[int | None, typer.Option(
+        help="feed: grow the pack to N varied members")] = None,
+    hours: Annotated[float, typer.Option(help="feed: simulated hours to watch")] = 12.0,
 ) -> None:
     """Seat a pack in a room, post your pitch, and watch it live in the terminal (or a channel)."""
     live = platform_name != "terminal"  # a live channel stays open until Ctrl-C or a budget
     with user_errors():
         loaded = load_pack(pack)
-        llms = LLMPool(model)
-        settings = room_settings(seed, speed, concurrency, max_messages, max_llm_calls, max_tokens,
-                                 max_cost, max_seconds, stop_when_quiet=not live)
         text = _read_text_or_file(pitch) if pitch else None
+        plan = plan_room(loaded, scenario=scenario, pitch=text,
+                         agenda=agenda, minutes_per_item=minutes_per_item, population=population,
+                         hours=hours, speed=speed, seed=seed)
+        if not plan.pitch and not live:
+            raise ValueError("nothing to say to the room — fix: give a pitch (text or a .md file)"
+                             " or --agenda FILE")
+        llms = LLMPool(model)
+        settings = room_settings(seed, plan.speed, concurrency, max_messages, max_llm_calls,
+                                 max_tokens, max_cost, max_seconds, stop_when_quiet=not live)
         if live:
-            platform = hosted_platform(platform_name, loaded.personas)
-    colors = {p.id: p.color for p in loaded.personas}
-    roles = {p.id: p.role for p in loaded.personas}
+            platform = hosted_platform(platform_name, plan.personas)
+    colors = {p.id: p.color for p in plan.personas}
+    roles = {p.id: p.role for p in plan.personas}
     printer = TranscriptPrinter(console, colors, roles)
     if not live:
         platform = TerminalPlatform(console, printer, human_name=name, interactive=sys.stdin.isatty())
-    console.rule(f"[bold]{loaded.room.name}[/bold] · {len(loaded.personas)} personas · {model}")
+    console.rule(f"[bold]{loaded.room.name}[/bold] · {len(plan.personas)} personas · "
+                 f"{plan.scenario.name} · {model}")
     if live:
         console.print(f"[dim]seating the room on {platform_name}; Ctrl-C ends the run[/dim]")
     with user_errors():
         result = asyncio.run(run_session(loaded, llms, resolve_db_path(db), settings, platform,
-                                         pitch=text, human_name=name))
+                                         pitch=plan.pitch, human_name=name, scenario=plan.scenario,
+                                         personas=plan.personas))
     print_summary(result)
 
 
@@ -286,3 +314,50 @@ def personas_check(pack: Annotated[list[str] | None,
                 errors.print(f"[red]bad[/red] {r['error']}")
     if not all(r["ok"] for r in results):
         raise typer.Exit(1)
+
+
+@app.command()
+def fork(
+    run_ref: RunArg,
+    at: Annotated[int, typer.Option("--at", help="the message id to say differently")],
+    text: Annotated[str, typer.Option(
+        "--text", help="the new version of that message (text or a .md/.txt file)")],
+    model: Annotated[str | None, typer.Option(help="model (default: the parent's)")] = None,
+    seed: Annotated[int | None, typer.Option(help="seed (default: the parent's)")] = None,
+    speed: Annotated[float, typer.Option(help="pace of simulated time; 0 = at once")] = 0.0,
+    db: DbOption = None,
+) -> None:
+    """Start a new run that shares everything before a message and says something else there."""
+    with user_errors():
+        parent = asyncio.run(_load(db, run_ref))
+        plan = plan_fork(parent, at, model=model, seed=seed, speed=speed)
+        llms = LLMPool(plan.model)
+        new_text = _read_text_or_file(text).strip()
+        if not new_text:
+            raise ValueError("--text is empty — fix: give the new version of the message")
+    printer = TranscriptPrinter(console, {p.id: p.color for p in plan.personas},
+                                {p.id: p.role for p in plan.personas})
+    platform = TerminalPlatform(console, printer, interactive=False)
+    console.rule(f"fork of {parent.run['id']} at message {at} · {plan.scenario.name} · "
+                 f"{plan.model}")
+    with user_errors():
+        result = asyncio.run(run_session(
+            plan.pack, llms, resolve_db_path(db), plan.settings, platform,
+            pitch=parent.run["title"],
+            scenario=plan.scenario, personas=plan.personas,
+            start=fork_start(plan, parent.run["id"]), opening=fork_opening(plan, new_text)))
+    print_summary(result)
+
+
+@app.command()
+def compare(run_a: RunArg, run_b: RunArg, db: DbOption = None,
+            limit: Annotated[int, typer.Option(help="rows of messages to show")] = 30) -> None:
+    """Two runs side by side: messages, reactions, who turned against, votes, tokens and cost."""
+
+    async def fetch():
+        async with Transcript(resolve_db_path(db)) as t:
+            return await compare_runs(t.conn, run_a, run_b)
+
+    with user_errors():
+        comparison = asyncio.run(fetch())
+    print_comparison(console, comparison, limit)

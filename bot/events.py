@@ -22,6 +22,7 @@ class MessageEvent:
     reply_to: int | None = None
     thread_id: int | None = None
     inherited: bool = False
+    quote_of: int | None = None  # a quote post: a new message that carries another one
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +71,24 @@ class LLMCallEvent:
 
 
 @dataclass(frozen=True, slots=True)
+class VoteEvent:
+    """One member's vote on one agenda item of a meeting; stored in `votes`."""
+
+    run_id: str
+    seq: int
+    item: int
+    motion: str
+    persona_id: str
+    choice: Literal["for", "against", "abstain"]
+    reason: str
+    source: Literal["model", "rules", "fallback"]
+    created_at: float
+    vtime: float
+    message_id: int | None = None  # the message that announced the vote in the room
+    inherited: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class StatusEvent:
     """Run lifecycle: started, joined, paused, resumed, finished, …; stored in `run_events`."""
 
@@ -91,5 +110,5 @@ class TypingEvent:
     active: bool
 
 
-StoredEvent = MessageEvent | ReactionEvent | DecisionEvent | LLMCallEvent | StatusEvent
+StoredEvent = MessageEvent | ReactionEvent | DecisionEvent | LLMCallEvent | StatusEvent | VoteEvent
 RoomEvent = MessageEvent | ReactionEvent | StatusEvent | TypingEvent

@@ -1,7 +1,9 @@
 """The orchestrator: one room, its event log, who gets a turn, budgets, pause/resume and a clean end.
 
-Scheduling is a small discrete-event simulation in simulated seconds. A persona that passes the
-gate gets a turn: it looks at the room at `due` (its decision sees the room as it is then) and its
+Scheduling is a small discrete-event simulation in simulated seconds. A scenario policy
+(bot/scenarios: discussion, meeting, feed) decides who gets a turn for each message, what each
+persona sees, and which timed phases run (a chair's call, a vote, a feed session). A persona with
+a turn looks at the room at `due` (its decision sees the room as it is then) and its
 action lands at `due + compose`. Decisions run concurrently, but a turn is only launched once every
 action landing before its `due` has been applied, and actions are applied in landing order. So the
 same seed and the same model answers give the same transcript, however long each call takes.
@@ -17,8 +19,9 @@ import re
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from typing import Any
 
 from agents.agent import Agent, Outcome
 from agents.context import DecisionContext, VisibleMessage
@@ -27,7 +30,7 @@ from agents.gate import GateSettings, SpeakGate
 from agents.llm.base import LLM
 from agents.packs import Pack
 from agents.persona import Persona
-from agents.sanitize import speaker_names, strip_mass_mentions
+from agents.sanitize import room_names, strip_mass_mentions
 from bot.clock import SimClock
 from bot.events import (
     DecisionEvent,
@@ -36,8 +39,10 @@ from bot.events import (
     ReactionEvent,
     RoomEvent,
     StatusEvent,
+    StoredEvent,
     TypingEvent,
 )
+from bot.scenarios import Scenario, make_scenario
 from bot.transcript import ParticipantRecord, RunRecord, Transcript
 
 MAX_HUMAN_MESSAGE_CHARS = 4000
@@ -64,14 +69,30 @@ class RunSettings:
     gate: GateSettings = field(default_factory=GateSettings)
 
 
+# A scenario's own way to act on a turn (a forced reply, a vote, a feed action) instead of decide().
+Act = Callable[[Agent, DecisionContext], Awaitable[Outcome]]
+
+
 @dataclass
 class Turn:
     order: int
     persona: int
     trigger_id: int
-    due: float  # when the persona looks at the room (its context is taken then)
-    landing: float  # when its action appears
+    due: float
+    landing: float = 0.0
     task: asyncio.Task | None = None
+    act: Act | None = None
+    context: DecisionContext | None = None  # set by the scenario when it is not the room's window
+    tag: Any = None  # the scenario's note on what this turn is for
+
+
+@dataclass
+class Timer:
+    """A scenario phase that fires at a simulated time (the chair speaks, a wait runs out)."""
+
+    due: float
+    fire: Callable[[], None]
+    cancelled: bool = False
 
 
 @dataclass
@@ -90,7 +111,7 @@ class HumanInputError(ValueError):
 class Orchestrator:
     def __init__(self, pack: Pack, llm_for: Callable[[Persona], LLM], transcript: Transcript,
                  settings: RunSettings, *, model_name: str, platform: str = "terminal",
-                 scenario: str = "discussion", title: str | None = None,
+                 scenario: str | Scenario = "discussion", title: str | None = None,
                  personas: Sequence[Persona] | None = None, run_id: str | None = None,
                  batch_id: str | None = None, variant: str | None = None) -> None:
         self.pack = pack
@@ -99,14 +120,17 @@ class Orchestrator:
         self.settings = settings
         self.model_name = model_name
         self.platform = platform
-        self.scenario = scenario
+        if isinstance(scenario, str):
+            scenario = make_scenario(scenario)
+        self.policy = scenario
+        self.scenario = scenario.name
         self.title = title
         self.batch_id, self.variant = batch_id, variant
         self.run_id = run_id or uuid.uuid4().hex[:10]
         self.clock = SimClock(settings.speed)
         self.gate = SpeakGate(self.personas, settings.gate, settings.seed)
-        room_names = frozenset().union(*(speaker_names(p) for p in self.personas))
-        self.agents = [Agent(p, llm_for(p), pack.room.name, pack.room.topic, room_names)
+        names = room_names(self.personas)
+        self.agents = [Agent(p, llm_for(p), pack.room.name, pack.room.topic, names)
                        for p in self.personas]
         self.usage = Usage()
         self._index = {p.id: i for i, p in enumerate(self.personas)}
@@ -120,7 +144,7 @@ class Orchestrator:
         self._window: deque[VisibleMessage] = deque(maxlen=settings.window)
         self._said: list[deque[str]] = [deque(maxlen=20) for _ in self.personas]
         self._reacted: set[tuple[int, int, str]] = set()
-        self._pending: list[tuple[float, int, Turn]] = []
+        self._pending: list[tuple[float, int, Turn | Timer]] = []
         self._landing: list[tuple[float, int, Turn]] = []
         self._order = itertools.count()
         self._seq = itertools.count()
@@ -132,6 +156,7 @@ class Orchestrator:
         self._draining = False
         self._started_wall = 0.0
         self.finished = asyncio.Event()
+        self.policy.bind(self)
 
     # -- wiring ------------------------------------------------------------------------------
 
@@ -143,8 +168,7 @@ class Orchestrator:
         for deliver in self._subscribers:
             deliver(event)
 
-    def _record(self, event: MessageEvent | ReactionEvent | StatusEvent | DecisionEvent | LLMCallEvent
-                ) -> None:
+    def _record(self, event: StoredEvent) -> None:
         """Append to the transcript first; only then show it anywhere."""
         self.transcript.append(event)
         if isinstance(event, MessageEvent | ReactionEvent | StatusEvent):
@@ -159,8 +183,12 @@ class Orchestrator:
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    async def start(self, parent_run_id: str | None = None, forked_at: int | None = None) -> str:
+    async def start(self, parent_run_id: str | None = None, forked_at: int | None = None,
+                    inherit: Sequence[MessageEvent | ReactionEvent] = ()) -> str:
+        """Open the run. A fork passes its parent's prefix as `inherit`: copied before anything
+        else happens, with the same ids, authors and text, and marked inherited."""
         settings = asdict(self.settings)
+        settings["scenario_options"] = self.policy.options()
         participants = [ParticipantRecord(p.id, "persona", p.name, p.role, p.color, p.avatar,
                                           p.model or self.model_name) for p in self.personas]
         await self.transcript.create_run(
@@ -170,6 +198,13 @@ class Orchestrator:
             participants)
         self._started_wall = time.monotonic()
         self._status("started", pack=self.pack.name, model=self.model_name, seed=self.settings.seed)
+        for event in inherit:
+            if event.author_id not in self._names and event.author_id.startswith("human:"):
+                self._names[event.author_id] = event.author_name
+                await self.transcript.add_participant(
+                    self.run_id, ParticipantRecord(event.author_id, "human", event.author_name))
+            self._inherit(event)
+        self.policy.begin()
         return self.run_id
 
     def request_stop(self, reason: str = "stopped") -> None:
@@ -227,7 +262,7 @@ class Orchestrator:
         found = {self._handles[h.lower()] for h in _MENTION.findall(text) if h.lower() in self._handles}
         return tuple(sorted(found))
 
-    def _exchange_partner(self, author: int, reply_to: int | None) -> int | None:
+    def exchange_partner(self, author: int, reply_to: int | None) -> int | None:
         """If `author` and someone have gone back and forth too long, that someone must not answer."""
         if reply_to is None:
             return None
@@ -243,37 +278,101 @@ class Orchestrator:
         return partner if length >= self.settings.gate.max_exchange else None
 
     def _add_message(self, author_id: str, kind: str, text: str, reply_to: int | None,
-                     vtime: float, thread_id: int | None = None) -> MessageEvent:
+                     vtime: float, thread_id: int | None = None, *, quote_of: int | None = None,
+                     inherited: bool = False) -> MessageEvent:
         message_id = next(self._message_ids)
         event = MessageEvent(self.run_id, next(self._seq), message_id, kind, author_id,
                              self._names.get(author_id, author_id), text, time.time(), vtime,
-                             reply_to, thread_id)
+                             reply_to, thread_id, inherited, quote_of)
         self._record(event)
         visible = VisibleMessage(message_id, author_id, event.author_name, kind, text, reply_to,
-                                 thread_id)
+                                 thread_id, quote_of)
         self._messages[message_id] = visible
         self._window.append(visible)
-        self.usage.messages += 1
-        self._mentions[message_id] = mentioned = self._mentioned(text)
+        self.usage.messages += not inherited  # a fork's copied prefix is not this run's doing
+        self._mentions[message_id] = self._mentioned(text)
         author = self._index.get(author_id)
         if author is not None:
             self.gate.spoke(author, vtime)
             self._said[author].append(text)
-        if self._budget_reached_on_messages() or self._draining:
-            return event  # no new turns once the run is ending
-        parent = self._messages.get(reply_to) if reply_to is not None else None
-        replied_to = self._index.get(parent.author_id) if parent else None
-        chosen = self.gate.candidates(
-            vtime, author=author, human_author=kind == "human", mentioned=mentioned,
-            replied_to=replied_to,
-            exchange_blocked=self._exchange_partner(author, reply_to) if author is not None else None)
-        notice, compose = self.gate.timing(chosen)
-        for persona, wait, act in zip(chosen.tolist(), notice.tolist(), compose.tolist(), strict=True):
-            turn = Turn(next(self._order), persona, message_id, vtime + wait, vtime + wait + act)
-            heapq.heappush(self._pending, (turn.due, turn.order, turn))
+        if inherited or self._budget_reached_on_messages() or self._draining:
+            return event  # no new turns for a copied prefix, or once the run is ending
+        self.policy.on_message(visible, author, vtime)
         return event
 
-    def _context(self, turn: Turn) -> DecisionContext:
+    # -- what a scenario builds with ------------------------------------------------------
+
+    def message(self, message_id: int | None) -> VisibleMessage | None:
+        return self._messages.get(message_id) if message_id is not None else None
+
+    def index_of(self, author_id: str) -> int | None:
+        """The persona index of an author, or None for a human."""
+        return self._index.get(author_id)
+
+    def mentions(self, message_id: int) -> tuple[int, ...]:
+        return self._mentions[message_id]
+
+    def said(self, persona: int) -> tuple[str, ...]:
+        return tuple(self._said[persona])
+
+    def give_turn(self, persona: int, trigger_id: int, due: float, *, act: Act | None = None,
+                  context: DecisionContext | None = None, tag: Any = None) -> Turn:
+        """`persona` looks at message `trigger_id` at simulated time `due` and acts."""
+        turn = Turn(next(self._order), persona, trigger_id, due, act=act, context=context, tag=tag)
+        heapq.heappush(self._pending, (due, turn.order, turn))
+        return turn
+
+    def schedule(self, due: float, fire: Callable[[], None]) -> Timer:
+        """Run `fire` at simulated time `due`, after every action that lands before it."""
+        timer = Timer(max(due, self.clock.now), fire)
+        heapq.heappush(self._pending, (timer.due, next(self._order), timer))
+        self.clock.interrupt()
+        return timer
+
+    def post(self, author_id: str, text: str, *, reply_to: int | None = None,
+             thread_id: int | None = None, quote_of: int | None = None) -> MessageEvent:
+        """A persona's message, now (a chair's procedural line, a turn's reply)."""
+        return self._add_message(author_id, "persona", strip_mass_mentions(text), reply_to,
+                                 self.clock.now, thread_id, quote_of=quote_of)
+
+    def react(self, persona: int, message_id: int, emoji: str) -> bool:
+        """A persona's reaction, once per (persona, message, emoji); False if it was a repeat."""
+        key = (persona, message_id, emoji)
+        if key in self._reacted:
+            return False
+        self._reacted.add(key)
+        self.usage.reactions += 1
+        p = self.personas[persona]
+        self._record(ReactionEvent(self.run_id, next(self._seq), message_id, p.id, p.name, emoji,
+                                   time.time(), self.clock.now))
+        return True
+
+    def record(self, event: StoredEvent) -> None:
+        """Append a scenario's own stored event (a vote, a report) in the run's order."""
+        self._record(event)
+
+    def status(self, kind: str, **data: object) -> None:
+        self._status(kind, **data)
+
+    def _inherit(self, event: MessageEvent | ReactionEvent) -> None:
+        """Rebuild the room from a parent run's prefix (a fork): stored as inherited, no turns."""
+        if isinstance(event, MessageEvent):
+            self._names.setdefault(event.author_id, event.author_name)
+            self.clock.now = max(self.clock.now, event.vtime)
+            copy = self._add_message(event.author_id, event.author_kind, event.text, event.reply_to,
+                                     event.vtime, event.thread_id, quote_of=event.quote_of,
+                                     inherited=True)
+            self.policy.on_inherited(self._messages[copy.id])
+        else:
+            author = self._index.get(event.author_id)
+            self._reacted.add((-1 if author is None else author, event.message_id, event.emoji))
+            self.policy.on_inherited_reaction(event.message_id, author, event.emoji, event.vtime)
+            self._record(ReactionEvent(self.run_id, next(self._seq), event.message_id,
+                                       event.author_id, event.author_name, event.emoji, time.time(),
+                                       event.vtime, inherited=True))
+
+    def room_context(self, turn: Turn) -> DecisionContext:
+        """What a persona sees in an open room: the recent window, and whether it was addressed."""
         trigger = self._messages[turn.trigger_id]
         me = self.personas[turn.persona].id
         parent = self._messages.get(trigger.reply_to) if trigger.reply_to is not None else None
@@ -343,13 +442,19 @@ class Orchestrator:
             next_due = self._pending[0][0] if self._pending else float("inf")
             next_landing = self._landing[0][0] if self._landing else float("inf")
             if next_due == next_landing == float("inf"):
+                if not self._draining and not self._stop_now and self.policy.on_quiet():
+                    continue
                 if self._draining or self.settings.stop_when_quiet:
                     return self._stop_reason or "quiet: nobody wants to speak"
                 await self._wait_for_change(left)
                 continue
             if next_due <= next_landing:
                 if await self.clock.advance_to(next_due):
-                    self._launch(heapq.heappop(self._pending)[2])
+                    item = heapq.heappop(self._pending)[2]
+                    if isinstance(item, Turn):
+                        self._launch(item)
+                    elif not item.cancelled:
+                        item.fire()
                 continue
             turn = self._landing[0][2]
             if not turn.task.done():
@@ -368,14 +473,16 @@ class Orchestrator:
         interrupt.cancel()
 
     def _launch(self, turn: Turn) -> None:
-        context = self._context(turn)
+        turn.landing = turn.due + self.gate.compose_delay()
+        context = turn.context or self.policy.context(turn)
         turn.task = asyncio.create_task(self._decide(turn, context))
         heapq.heappush(self._landing, (turn.landing, turn.order, turn))
 
     async def _decide(self, turn: Turn, context: DecisionContext) -> Outcome:
         async with self._semaphore:
             try:
-                outcome = await self.agents[turn.persona].decide(context)
+                agent = self.agents[turn.persona]
+                outcome = await (turn.act(agent, context) if turn.act else agent.decide(context))
             except Exception as exc:  # a bug in a backend costs one turn, never the run
                 outcome = Outcome(IGNORE, "fallback", error=f"{type(exc).__name__}: {exc}"[:500])
         if outcome.decision.action == "reply" and self.clock.speed:
@@ -403,19 +510,9 @@ class Orchestrator:
         self._record(DecisionEvent(self.run_id, next(self._seq), persona.id, turn.trigger_id,
                                    decision.action, outcome.source, wall, now, decision.reason,
                                    outcome.error))
-        if decision.action == "reply":
-            if self.clock.speed:
-                self._publish(TypingEvent(self.run_id, persona.id, persona.name, False))
-            trigger = self._messages[turn.trigger_id]
-            self._add_message(persona.id, "persona", strip_mass_mentions(decision.text or ""),
-                              turn.trigger_id, now, trigger.thread_id)
-        elif decision.action == "react":
-            key = (turn.persona, turn.trigger_id, decision.emoji or "")
-            if key not in self._reacted:
-                self._reacted.add(key)
-                self.usage.reactions += 1
-                self._record(ReactionEvent(self.run_id, next(self._seq), turn.trigger_id,
-                                           persona.id, persona.name, decision.emoji or "", wall, now))
+        if decision.action == "reply" and self.clock.speed:
+            self._publish(TypingEvent(self.run_id, persona.id, persona.name, False))
+        self.policy.apply(turn, outcome)
 
     async def fail(self, reason: str) -> None:
         """End a run that could not go on (e.g. its platform would not connect)."""
@@ -426,6 +523,11 @@ class Orchestrator:
         for task in in_flight:
             task.cancel()
         await asyncio.gather(*in_flight, return_exceptions=True)
+        try:
+            self.policy.finish(reason)
+        except Exception as exc:  # a scenario's closing report must never lose the run's end
+            self._status("error", where=f"{self.scenario} finish",
+                         error=f"{type(exc).__name__}: {exc}")
         self._status("finished", reason=reason)
         await self.transcript.finish_run(self.run_id, status, reason)
         self.finished.set()

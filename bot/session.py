@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from agents.llm.pool import LLMPool
 from agents.packs import Pack
+from agents.persona import Persona
 from bot.orchestrator import Orchestrator, RunSettings
 from bot.platforms.base import Platform
+from bot.scenarios import Scenario
 from bot.transcript import Transcript
 from bot.transcript.queries import RunSummary, summarize
 
@@ -24,13 +27,18 @@ class SessionResult:
 
 async def run_session(pack: Pack, llms: LLMPool, db: Path, settings: RunSettings,
                       platform: Platform, *, pitch: str | None = None, human_name: str = "You",
-                      scenario: str = "discussion") -> SessionResult:
+                      scenario: str | Scenario = "discussion",
+                      personas: Sequence[Persona] | None = None, start: dict | None = None,
+                      opening: Callable[[Orchestrator], Awaitable[None]] | None = None
+                      ) -> SessionResult:
+    """`start` is passed to Orchestrator.start (a fork's parent and prefix); `opening`, when
+    given, replaces posting the pitch (a fork posts the new version of its message)."""
     async with Transcript(db) as transcript:
         room = Orchestrator(pack, llms.for_persona, transcript, settings,
                             model_name=llms.default_spec, platform=platform.name,
-                            scenario=scenario, title=pitch)
+                            scenario=scenario, title=pitch, personas=personas)
         room.subscribe(platform.deliver)
-        await room.start()
+        await room.start(**(start or {}))
         loop = asyncio.get_running_loop()
         for sig, why in ((signal.SIGINT, "interrupted (Ctrl-C)"), (signal.SIGTERM, "terminated")):
             loop.add_signal_handler(sig, room.request_stop, why)
@@ -40,7 +48,9 @@ async def run_session(pack: Pack, llms: LLMPool, db: Path, settings: RunSettings
             except BaseException as exc:
                 await room.fail(f"platform {platform.name} did not start: {exc}")
                 raise
-            if pitch:
+            if opening is not None:
+                await opening(room)
+            elif pitch:
                 await room.post_human(human_name, pitch)
             reason = await room.run()
         finally:

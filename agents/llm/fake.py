@@ -13,17 +13,28 @@ from agents.llm.base import Completion, LLMError, LLMRequest, Usage
 Script = Callable[[LLMRequest], str | dict]
 
 
-def default_script(request: LLMRequest) -> dict:
-    """Reply, react or ignore by a hash of the request: varied, but the same for the same request."""
+def default_script(request: LLMRequest) -> dict | str:
+    """Answer whatever was asked (a decision, a vote, a feed action, plain text) by a hash of the
+    request: varied, but the same for the same request."""
     digest = int(hashlib.blake2b(request.messages[-1].content.encode(), digest_size=4,
                                  key=(request.persona.id if request.persona else "").encode()[:64]
                                  ).hexdigest(), 16)
     trigger = request.context.trigger if request.context else None
+    name = request.persona.first_name if request.persona else "I"
+    about = trigger.author_name if trigger else "that"
+    text = f"{name} here: my take on what {about} said ({digest % 997})."
+    if request.schema is None:  # asked to write, not to choose
+        return text
+    if request.schema_name == "vote":
+        return {"vote": ("for", "against", "abstain")[digest % 3],
+                "reason": f"{name}'s reason {digest % 97}"}
     roll = digest % 10
+    if request.schema_name == "feedchoice":
+        return ({"action": "reply", "text": text} if roll < 2 else {"action": "quote", "text": text}
+                if roll < 3 else {"action": "like"} if roll < 6 else {"action": "repost"}
+                if roll < 7 else {"action": "ignore"})
     if roll < 3:
-        name = request.persona.first_name if request.persona else "I"
-        about = trigger.author_name if trigger else "that"
-        return {"action": "reply", "text": f"{name} here: my take on what {about} said ({digest % 997})."}
+        return {"action": "reply", "text": text}
     if roll < 6:
         return {"action": "react", "emoji": ["👍", "🤔", "👀", "🔥"][digest % 4]}
     return {"action": "ignore"}

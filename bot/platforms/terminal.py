@@ -8,6 +8,7 @@ from datetime import datetime
 
 from rich.console import Console
 from rich.live import Live
+from rich.markdown import Markdown
 from rich.text import Text
 
 from bot.events import MessageEvent, ReactionEvent, RoomEvent, StatusEvent, TypingEvent
@@ -25,13 +26,13 @@ class TranscriptPrinter:
         self.roles = roles
         self.messages: dict[int, MessageEvent] = {}
 
-    def _quote(self, message_id: int | None) -> Text | None:
+    def _quote(self, message_id: int | None, mark: str = "  ╭ ") -> Text | None:
         parent = self.messages.get(message_id) if message_id is not None else None
         if parent is None:
             return None
         snippet = parent.text.replace("\n", " ")
         snippet = snippet if len(snippet) <= 70 else snippet[:69] + "…"
-        return Text.assemble(("  ╭ ", "dim"), (parent.author_name, self.colors.get(parent.author_id, HUMAN_COLOR)),
+        return Text.assemble((mark, "dim"), (parent.author_name, self.colors.get(parent.author_id, HUMAN_COLOR)),
                              (f": {snippet}", "dim italic"))
 
     def render(self, event: MessageEvent | ReactionEvent | StatusEvent) -> None:
@@ -49,6 +50,9 @@ class TranscriptPrinter:
                 (f"  {stamp}", "dim"))
             self.console.print(header)
             self.console.print(Text(event.text), style="default")
+            quoted = self._quote(event.quote_of, "  ❝ quoting ")
+            if quoted is not None:
+                self.console.print(quoted)
             self.console.print()
         elif isinstance(event, ReactionEvent):
             target = self.messages.get(event.message_id)
@@ -57,6 +61,9 @@ class TranscriptPrinter:
                 ("  ", ""), (event.emoji + " ", ""),
                 (event.author_name, self.colors.get(event.author_id, HUMAN_COLOR)),
                 (f" reacted to{whom}", "dim")))
+        elif isinstance(event, StatusEvent) and event.kind in {"minutes", "report"}:
+            self.console.print(Markdown(str(event.data.get("markdown", ""))))
+            self.console.print()
         elif isinstance(event, StatusEvent) and event.kind in {"paused", "resumed", "joined"}:
             label = event.data.get("name", "") if event.kind == "joined" else ""
             self.console.print(Text(f"— {event.kind} {label}".rstrip() + " —", style="dim"))

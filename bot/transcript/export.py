@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import asdict
 from datetime import UTC, datetime
 
-from bot.events import MessageEvent, ReactionEvent, StatusEvent
+from bot.events import MessageEvent, ReactionEvent, StatusEvent, VoteEvent
 from bot.transcript.queries import RunView
 
 FORMATS = ("md", "jsonl")
@@ -45,13 +45,17 @@ def to_markdown(view: RunView) -> str:
             if parent is not None:
                 lines.append(f"> ↪ {parent.author_name}: {parent.text[:120]}")
             lines += ["", event.text, ""]
+            quoted = by_id.get(event.quote_of) if event.quote_of is not None else None
+            if quoted is not None:
+                lines += [f"> ❝ quoting {quoted.author_name}: {quoted.text[:120]}", ""]
             grouped: dict[str, list[str]] = defaultdict(list)
             for r in reactions.get(event.id, []):
                 grouped[r.emoji].append(r.author_name)
             if grouped:
                 lines += [" · ".join(f"{e} {', '.join(names)}" for e, names in grouped.items()), ""]
-        elif isinstance(event, StatusEvent) and event.kind == "minutes":
-            lines += ["## Minutes", "", str(event.data.get("markdown", "")), ""]
+        elif isinstance(event, StatusEvent) and event.kind in ("minutes", "report"):
+            heading = "Minutes" if event.kind == "minutes" else "Feed report"
+            lines += [f"## {heading}", "", str(event.data.get("markdown", "")), ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
@@ -59,8 +63,10 @@ def to_jsonl(view: RunView) -> str:
     out = [json.dumps({"type": "run", **view.run}, ensure_ascii=False)]
     out += [json.dumps({"type": "participant", **asdict(p)}, ensure_ascii=False)
             for p in view.participants.values()]
-    kinds = {MessageEvent: "message", ReactionEvent: "reaction", StatusEvent: "status"}
-    out += [json.dumps({"type": kinds[type(e)], **asdict(e)}, ensure_ascii=False) for e in view.events]
+    kinds = {MessageEvent: "message", ReactionEvent: "reaction", StatusEvent: "status",
+             VoteEvent: "vote"}
+    ordered = sorted([*view.events, *view.votes], key=lambda e: e.seq)
+    out += [json.dumps({"type": kinds[type(e)], **asdict(e)}, ensure_ascii=False) for e in ordered]
     return "\n".join(out) + "\n"
 
 

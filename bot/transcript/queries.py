@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import aiosqlite
 
-from bot.events import MessageEvent, ReactionEvent, StatusEvent
+from bot.events import MessageEvent, ReactionEvent, StatusEvent, VoteEvent
 
 
 class RunNotFound(LookupError):
@@ -30,6 +30,7 @@ class RunView:
     run: dict
     participants: dict[str, Participant]
     events: list[MessageEvent | ReactionEvent | StatusEvent] = field(default_factory=list)
+    votes: list[VoteEvent] = field(default_factory=list)  # a meeting's ballots, in order
 
     @property
     def messages(self) -> list[MessageEvent]:
@@ -109,10 +110,11 @@ async def load_events(conn: aiosqlite.Connection, run_id: str, participants: dic
     events: list[tuple[int, MessageEvent | ReactionEvent | StatusEvent]] = []
     async with conn.execute(
             "SELECT seq, id, author_kind, author_id, text, created_at, vtime, reply_to, thread_id, "
-            "inherited FROM messages WHERE run_id = ? AND seq > ?", (run_id, after_seq)) as cur:
+            "inherited, quote_of FROM messages WHERE run_id = ? AND seq > ?",
+            (run_id, after_seq)) as cur:
         async for r in cur:
             events.append((r[0], MessageEvent(run_id, r[0], r[1], r[2], r[3], name(r[3]), r[4],
-                                              r[5], r[6], r[7], r[8], bool(r[9]))))
+                                              r[5], r[6], r[7], r[8], bool(r[9]), r[10])))
     async with conn.execute(
             "SELECT seq, message_id, author_id, emoji, created_at, vtime, inherited FROM reactions "
             "WHERE run_id = ? AND seq > ?", (run_id, after_seq)) as cur:
@@ -132,7 +134,16 @@ async def load_run(conn: aiosqlite.Connection, ref: str) -> RunView:
     run_id = await resolve_run_id(conn, ref)
     run = dict(await (await conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,))).fetchone())
     participants = await load_participants(conn, run_id)
-    return RunView(run, participants, await load_events(conn, run_id, participants))
+    return RunView(run, participants, await load_events(conn, run_id, participants),
+                   await load_votes(conn, run_id))
+
+
+async def load_votes(conn: aiosqlite.Connection, run_id: str) -> list[VoteEvent]:
+    async with conn.execute(
+            "SELECT seq, item, motion, persona_id, choice, reason, source, created_at, vtime, "
+            "message_id, inherited FROM votes WHERE run_id = ? ORDER BY seq", (run_id,)) as cur:
+        return [VoteEvent(run_id, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9],
+                          bool(r[10])) async for r in cur]
 
 
 async def summarize(conn: aiosqlite.Connection, run_id: str) -> RunSummary:

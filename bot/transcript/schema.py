@@ -113,6 +113,26 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX run_events_run ON run_events(run_id, seq);
     """,
+    # Scenarios: a meeting's votes get their own typed table (tallies are one GROUP BY, and a
+    # CHECK keeps choices honest); a feed's quote posts reference the message they quote.
+    """
+    CREATE TABLE votes (
+        run_id     TEXT NOT NULL REFERENCES runs(id),
+        seq        INTEGER NOT NULL,
+        item       INTEGER NOT NULL,
+        motion     TEXT NOT NULL,
+        persona_id TEXT NOT NULL,
+        choice     TEXT NOT NULL CHECK (choice IN ('for','against','abstain')),
+        reason     TEXT NOT NULL DEFAULT '',
+        source     TEXT NOT NULL CHECK (source IN ('model','rules','fallback')),
+        message_id INTEGER,
+        created_at REAL NOT NULL,
+        vtime      REAL NOT NULL,
+        inherited  INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX votes_run ON votes(run_id, item);
+    ALTER TABLE messages ADD COLUMN quote_of INTEGER;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

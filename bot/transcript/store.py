@@ -24,6 +24,7 @@ from bot.events import (
     ReactionEvent,
     StatusEvent,
     StoredEvent,
+    VoteEvent,
 )
 from bot.transcript.schema import MIGRATIONS, SCHEMA_VERSION
 
@@ -31,7 +32,8 @@ DEFAULT_DB = "townhall.db"
 
 _INSERT = {
     MessageEvent: "INSERT INTO messages (run_id, id, seq, author_kind, author_id, text, reply_to, "
-                  "thread_id, created_at, vtime, inherited) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                  "thread_id, created_at, vtime, inherited, quote_of) "
+                  "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
     ReactionEvent: "INSERT INTO reactions (run_id, seq, message_id, author_id, emoji, created_at, "
                    "vtime, inherited) VALUES (?,?,?,?,?,?,?,?)",
     DecisionEvent: "INSERT INTO decisions (run_id, seq, persona_id, message_id, action, source, "
@@ -39,6 +41,8 @@ _INSERT = {
     LLMCallEvent: "INSERT INTO llm_calls (run_id, seq, persona_id, model, purpose, input_tokens, "
                   "cached_input_tokens, cache_creation_tokens, output_tokens, cost_usd, latency_ms, "
                   "from_cache, error, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    VoteEvent: "INSERT INTO votes (run_id, seq, item, motion, persona_id, choice, reason, source, "
+               "message_id, created_at, vtime, inherited) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
     StatusEvent: "INSERT INTO run_events (run_id, seq, kind, data, created_at, vtime) "
                  "VALUES (?,?,?,?,?,?)",
 }
@@ -49,7 +53,7 @@ def _row(event: StoredEvent) -> tuple:
         case MessageEvent():
             return (event.run_id, event.id, event.seq, event.author_kind, event.author_id,
                     event.text, event.reply_to, event.thread_id, event.created_at, event.vtime,
-                    int(event.inherited))
+                    int(event.inherited), event.quote_of)
         case ReactionEvent():
             return (event.run_id, event.seq, event.message_id, event.author_id, event.emoji,
                     event.created_at, event.vtime, int(event.inherited))
@@ -61,6 +65,10 @@ def _row(event: StoredEvent) -> tuple:
                     event.input_tokens, event.cached_input_tokens, event.cache_creation_tokens,
                     event.output_tokens, event.cost_usd, event.latency_ms, int(event.from_cache),
                     event.error, event.created_at)
+        case VoteEvent():
+            return (event.run_id, event.seq, event.item, event.motion, event.persona_id,
+                    event.choice, event.reason, event.source, event.message_id, event.created_at,
+                    event.vtime, int(event.inherited))
         case StatusEvent():
             return (event.run_id, event.seq, event.kind, json.dumps(event.data, ensure_ascii=False),
                     event.created_at, event.vtime)
