@@ -92,7 +92,9 @@ def main() -> None:
 def run(
     pitch: Annotated[str, typer.Argument(help="what you say to the room (text, or a .md/.txt file)")],
     pack: PackOption = "board",
-    model: Annotated[str, typer.Option(help=f"model for the room: {SPEC_HELP}")] = "history",
+    model: Annotated[str, typer.Option(help=f"model for the room: {SPEC_HELP}")] = "local",
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="always ask the model; never answer "
+                                           "from the response cache")] = False,
     db: DbOption = None,
     seed: Annotated[int, typer.Option(help="same seed + same model answers = same transcript")] = 0,
     speed: Annotated[float, typer.Option(help="pace of simulated time; 0 = as fast as possible")] = 1.0,
@@ -107,7 +109,7 @@ def run(
     """Seat a pack in a room, post your pitch, and watch it live in the terminal."""
     with user_errors():
         loaded = load_pack(pack)
-        llms = LLMPool(model)
+        llms = LLMPool(model, cache_db=None if no_cache else resolve_db_path(db))
         settings = room_settings(seed, speed, concurrency, max_messages, max_llm_calls, max_tokens,
                                  max_cost, max_seconds)
         text = _read_text_or_file(pitch)

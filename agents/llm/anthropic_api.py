@@ -32,19 +32,23 @@ class AnthropicLLM:
         self.model = model
         self.name = f"anthropic:{model}"
         self.limits = limits or RemoteLimits.from_env()
-        self.client = client or anthropic.AsyncAnthropic(
-            max_retries=self.limits.max_retries, timeout=self.limits.timeout)
+        no_key = LLMError("anthropic: no API key — fix: set ANTHROPIC_API_KEY (in the environment "
+                          "or a .env file in this folder)")
+        try:
+            self.client = client or anthropic.AsyncAnthropic(
+                max_retries=self.limits.max_retries, timeout=self.limits.timeout)
+        except anthropic.AnthropicError:  # e.g. a credentials profile named but not found
+            raise no_key from None
         if self.client.api_key is None and self.client.auth_token is None and \
                 getattr(self.client, "credentials", None) is None:
-            raise LLMError("anthropic: no API key — fix: set ANTHROPIC_API_KEY (in the environment "
-                           "or a .env file in this folder)")
+            raise no_key
         self._gate = CallGate(self.limits)
 
     def _params(self, request: LLMRequest) -> dict[str, Any]:
         params: dict[str, Any] = {
             "model": self.model,
             "max_tokens": request.max_tokens,
-            "temperature": request.temperature,
+            # No temperature: the Messages API this SDK (2.x) speaks takes no sampling parameters.
             "system": [{"type": "text", "text": request.system_prefix,
                         "cache_control": {"type": "ephemeral"}}],
             "messages": [{"role": t.role, "content": t.content} for t in request.messages],

@@ -4,12 +4,15 @@ US dollars per million tokens, from the providers' public price pages (checked 2
 before trusting a bill). Anthropic bills cache writes (5-minute TTL) at 1.25x and cache reads at
 0.1x the input price; OpenAI bills cached input at its own rate. A model is matched by the longest
 known prefix of its name, so dated snapshots ("claude-sonnet-4-5-20250929") find their family.
-Unknown models (a local vLLM/Ollama server, say) cost $0: say so in the docs rather than guess.
+Unknown models (a local vLLM/Ollama server, or a model newer than this table) are recorded at $0,
+with one warning per model on stderr, rather than at a guessed price; add a line here for them.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from functools import cache
 
 from agents.llm.base import Usage
 
@@ -33,8 +36,11 @@ def _gpt(input_price: float, cached_price: float, output_price: float) -> Price:
 PRICES: dict[str, Price] = {
     "claude-opus-4-5": _claude(5.0, 25.0),
     "claude-opus-4-1": _claude(15.0, 75.0),
-    "claude-opus-4": _claude(15.0, 75.0),
-    "claude-sonnet-4": _claude(3.0, 15.0),
+    "claude-opus-4-0": _claude(15.0, 75.0),
+    "claude-opus-4-2025": _claude(15.0, 75.0),
+    "claude-sonnet-4-5": _claude(3.0, 15.0),
+    "claude-sonnet-4-0": _claude(3.0, 15.0),
+    "claude-sonnet-4-2025": _claude(3.0, 15.0),
     "claude-3-7-sonnet": _claude(3.0, 15.0),
     "claude-3-5-sonnet": _claude(3.0, 15.0),
     "claude-haiku-4-5": _claude(1.0, 5.0),
@@ -49,9 +55,17 @@ PRICES: dict[str, Price] = {
 _BY_LENGTH = sorted(PRICES, key=len, reverse=True)
 
 
+log = logging.getLogger(__name__)
+
+
+@cache
 def price_for(model: str) -> Price | None:
     name = model.lower()
-    return next((PRICES[k] for k in _BY_LENGTH if name.startswith(k)), None)
+    price = next((PRICES[k] for k in _BY_LENGTH if name.startswith(k)), None)
+    if price is None:
+        log.warning("no price known for model %s: its calls are recorded at $0 "
+                    "(add it to agents/llm/prices.py)", model)
+    return price
 
 
 def cost_usd(model: str, usage: Usage) -> float:
