@@ -39,6 +39,10 @@ class Received:
     headers: dict[str, str]
     body: dict[str, Any]
 
+    @classmethod
+    def of(cls, request: web.Request, body: dict[str, Any]) -> Received:
+        return cls(request.path, {k.lower(): v for k, v in request.headers.items()}, body)
+
 
 class FakeServer:
     def __init__(self, latency: float = 0.0) -> None:
@@ -71,7 +75,7 @@ class FakeServer:
 
     async def _answer(self, request: web.Request, default) -> web.Response:
         body = await request.json()
-        self.received.append(Received(request.path, {k.lower(): v for k, v in request.headers.items()}, body))
+        self.received.append(Received.of(request, body))
         scripted = self.plan.popleft() if self.plan else None
         delay = scripted.delay if scripted else self.latency
         if delay:
@@ -200,7 +204,7 @@ class FakeOpenAI(FakeServer):
             body = await request.json()
             kind = (body.get("response_format") or {}).get("type")
             if kind == "json_schema":
-                self.received.append(Received(request.path, {k.lower(): v for k, v in request.headers.items()}, body))
+                self.received.append(Received.of(request, body))
                 # What llama.cpp-era servers say to a response_format they do not know.
                 return web.json_response(
                     {"error": {"message": "response_format type json_schema is not supported",

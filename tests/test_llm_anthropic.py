@@ -14,7 +14,7 @@ from agents.llm.registry import ModelSpecError, make_llm
 from agents.llm.remote import RemoteLimits
 from agents.prompts import persona_prefix
 from tests.fake_llm_servers import FakeAnthropic, Scripted, anthropic_error, anthropic_message
-from tests.llm_helpers import agent_for, pitch_context
+from tests.llm_helpers import agent_for, decision_request, pitch_context
 
 API_KEY = "sk-ant-test-0123456789-SECRET"
 FAST = RemoteLimits(concurrency=4, timeout=2.0, max_retries=2, deadline=20.0)
@@ -96,11 +96,10 @@ async def test_529_overloaded_is_retried_with_backoff(server, board):
     server.plan.append(anthropic_error(529, "overloaded_error", "Overloaded"))
     llm = claude()
     started = time.monotonic()
-    completion = await llm.complete(agent_for(board, "tom", llm)._request(
-        pitch_context(board), "Decide.", DECISION_SCHEMA))
+    completion = await llm.complete(decision_request(board, llm))
     await llm.aclose()
     assert len(server.received) == 2
-    assert time.monotonic() - started >= 0.3  # the SDK's first backoff: 0.5 s minus up to 25% jitter
+    assert time.monotonic() - started >= 0.3  # the SDK backs off 0.5 s minus up to 25% jitter
     assert completion.data is not None
 
 
@@ -121,8 +120,7 @@ async def test_timeout_is_retried_then_fails(server, board):
     server.plan.extend([Scripted(delay=1.5), Scripted(delay=1.5)])
     llm = claude(RemoteLimits(concurrency=2, timeout=0.3, max_retries=1, deadline=20))
     with pytest.raises(LLMError, match="APITimeoutError"):
-        await llm.complete(agent_for(board, "tom", llm)._request(
-            pitch_context(board), "Decide.", DECISION_SCHEMA))
+        await llm.complete(decision_request(board, llm))
     await llm.aclose()
     assert len(server.received) == 2
 
@@ -133,8 +131,7 @@ async def test_a_long_retry_after_is_capped_by_the_deadline(server, board):
     llm = claude(RemoteLimits(concurrency=2, timeout=2, max_retries=2, deadline=0.5))
     started = time.monotonic()
     with pytest.raises(LLMError, match="no answer within 0.5s"):
-        await llm.complete(agent_for(board, "tom", llm)._request(
-            pitch_context(board), "Decide.", DECISION_SCHEMA))
+        await llm.complete(decision_request(board, llm))
     await llm.aclose()
     assert time.monotonic() - started < 3
 
@@ -188,7 +185,7 @@ async def test_concurrency_limit_bounds_calls_in_flight(server, board):
 
     server._answer = counting
     llm = claude(RemoteLimits(concurrency=3, timeout=5, max_retries=0, deadline=20))
-    request = agent_for(board, "tom", llm)._request(pitch_context(board), "Decide.", DECISION_SCHEMA)
+    request = decision_request(board, llm)
     await asyncio.gather(*(llm.complete(request) for _ in range(9)))
     await llm.aclose()
     assert peak == 3 and len(server.received) == 9

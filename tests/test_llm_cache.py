@@ -8,7 +8,6 @@ from pathlib import Path
 
 from rich.console import Console
 
-from agents.decision import DECISION_SCHEMA
 from agents.llm.cache import CachedLLM, ResponseCache
 from agents.llm.fake import FakeLLM
 from agents.llm.pool import LLMPool
@@ -18,7 +17,7 @@ from bot.session import run_session
 from bot.transcript import Transcript
 from bot.transcript.queries import load_run
 from tests.fake_llm_servers import FakeAnthropic
-from tests.llm_helpers import PITCH, agent_for, pitch_context
+from tests.llm_helpers import PITCH, agent_for, decision_request, pitch_context
 
 API_KEY = "sk-ant-test-cache-SECRET-7f3a"
 
@@ -33,7 +32,7 @@ async def test_hit_is_free_and_marked(tmp_path: Path, board):
     fake = FakeLLM([{"action": "reply", "text": "Show me the unit economics."}],
                    name="anthropic:claude-test", price_per_token=1e-6)
     llm = CachedLLM(fake, cache)
-    request = agent_for(board, "tom", llm)._request(pitch_context(board), "Decide.", DECISION_SCHEMA)
+    request = decision_request(board, llm)
     miss = await llm.complete(request)
     hit = await llm.complete(request)
     await cache.aclose()

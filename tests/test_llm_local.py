@@ -40,7 +40,7 @@ def test_degenerate_outputs_are_recognised(board):
     assert degenerate("", marcus, pitch) == "empty"
     assert degenerate("Sure <|im_start|>assistant", marcus, pitch) == "role tags"
     assert degenerate("ok\nuser: and then", marcus, pitch) == "role tags"
-    assert degenerate("Hey Marcus, great to meet you!", marcus, pitch) == "talks about itself by name"
+    assert degenerate("Hey Marcus, hi!", marcus, pitch) == "talks about itself by name"
     assert degenerate("a Super Bowl ad to build brand awareness with small businesses!", marcus,
                       pitch) == "repeats the prompt"
     assert degenerate("What a bitch of a plan.", marcus, pitch) == "unfit language"

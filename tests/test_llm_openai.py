@@ -13,7 +13,7 @@ from agents.llm.registry import ModelSpecError, make_llm
 from agents.llm.remote import RemoteLimits
 from agents.prompts import persona_prefix
 from tests.fake_llm_servers import FakeOpenAI, Scripted, openai_completion, openai_error
-from tests.llm_helpers import agent_for, pitch_context
+from tests.llm_helpers import agent_for, decision_request, pitch_context
 
 FAST = RemoteLimits(concurrency=4, timeout=2.0, max_retries=2, deadline=20.0)
 
@@ -87,7 +87,7 @@ async def test_429_honours_retry_after_then_500s_fail(server, board):
     server.plan.append(openai_error(429, "rate_limit_exceeded", "Rate limit reached",
                                     **{"retry-after": "1"}))
     llm = local_server(server)
-    request = agent_for(board, "tom", llm)._request(pitch_context(board), "Decide.", DECISION_SCHEMA)
+    request = decision_request(board, llm)
     started = time.monotonic()
     await llm.complete(request)
     assert time.monotonic() - started >= 1.0 and len(server.received) == 2
@@ -102,7 +102,7 @@ async def test_429_honours_retry_after_then_500s_fail(server, board):
 async def test_timeout_fails_after_retries(server, board):
     server.plan.extend([Scripted(delay=1.5)] * 2)
     llm = local_server(server, RemoteLimits(concurrency=2, timeout=0.3, max_retries=1, deadline=20))
-    request = agent_for(board, "tom", llm)._request(pitch_context(board), "Decide.", DECISION_SCHEMA)
+    request = decision_request(board, llm)
     with pytest.raises(LLMError, match="Timeout"):
         await llm.complete(request)
     await llm.aclose()
