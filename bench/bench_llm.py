@@ -26,7 +26,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from agents.llm.anthropic_api import AnthropicLLM  # noqa: E402
-from agents.llm.local_llama import LocalLLM, chat_for, cpu_count, embedded_model_path  # noqa: E402
+from agents.llm.local_llama import LocalLLM, chat_for, embedded_model_path  # noqa: E402
 from agents.llm.pool import LLMPool  # noqa: E402
 from agents.llm.remote import RemoteLimits  # noqa: E402
 from agents.packs import load_pack  # noqa: E402
@@ -180,7 +180,7 @@ async def local_model(replies: int) -> None:
     generated = (await asyncio.to_thread(llm._generate, chat, 2, 64))["usage"]["completion_tokens"]
     generate_seconds = time.perf_counter() - t
     await llm.aclose()
-    print(f"\n3. embedded model — SmolLM2-135M-Instruct Q4_1, n_threads={cpu_count()}")
+    print(f"\n3. embedded model — SmolLM2-135M-Instruct Q4_1, n_threads={llm.threads}")
     print(f"   time to first reply (cold: load + generate): {cold:.2f}s "
           f"→ {first.decision.text!r}")
     print(f"   {len(latencies)} more replies: median {statistics.median(latencies):.2f}s, "

@@ -56,6 +56,18 @@ def cpu_count() -> int:
         return os.cpu_count() or 1
 
 
+def thread_count() -> int:
+    """Every core by default (llama.cpp's default of 1 halves speed on an idle machine). On a
+    machine busy with other work, llama.cpp's spinning threads fight for the cores and one thread
+    can be several times faster: TOWNHALL_LOCAL_THREADS=1 says so."""
+    raw = os.environ.get("TOWNHALL_LOCAL_THREADS", "").strip()
+    if not raw:
+        return cpu_count()
+    if not raw.isdigit() or int(raw) < 1:
+        raise LLMError(f"TOWNHALL_LOCAL_THREADS={raw!r} — fix: a whole number of threads, e.g. 1")
+    return int(raw)
+
+
 def chat_for(persona: Persona, speaker: str, text: str) -> list[dict[str, str]]:
     """System line, a few of the persona's own posts as earlier answers, then the message."""
     system = f"You are {persona.name}, {persona.role}."
@@ -99,8 +111,10 @@ class LocalLLM:
                            "e.g. local:~/models/qwen2.5-1.5b-instruct-q4_k_m.gguf")
         self.path = path
         self.name = f"local:{path.stem}"
+        self.threads = thread_count()
         self._llama = None
         self._lock = threading.Lock()  # llama.cpp contexts are not thread-safe: one call at a time
+        self._closed = False
         self._fallback = HistoryLLM()
 
     def _load(self):
@@ -108,7 +122,7 @@ class LocalLLM:
             from llama_cpp import Llama  # a native library: load only when the model is used
 
             try:
-                self._llama = Llama(model_path=str(self.path), n_ctx=2048, n_threads=cpu_count(),
+                self._llama = Llama(model_path=str(self.path), n_ctx=2048, n_threads=self.threads,
                                     verbose=False)
             except (ValueError, RuntimeError) as exc:
                 raise LLMError(f"{self.path}: llama.cpp cannot load it ({exc}) — fix: use a GGUF "
@@ -117,6 +131,8 @@ class LocalLLM:
 
     def _generate(self, messages: list[dict[str, str]], seed: int, max_tokens: int) -> dict:
         with self._lock:
+            if self._closed:  # a call cancelled with its run, still queued for the lock
+                raise LLMError(f"{self.name}: the model was closed")
             return self._load().create_chat_completion(
                 messages, max_tokens=max_tokens, seed=seed, stop=_STOPS, **SAMPLING)
 
@@ -146,6 +162,7 @@ class LocalLLM:
     async def aclose(self) -> None:
         def close() -> None:
             with self._lock:  # wait for a generation still running in its thread
+                self._closed = True
                 if self._llama is not None:
                     self._llama.close()
                     self._llama = None

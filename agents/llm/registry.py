@@ -52,7 +52,7 @@ _FACTORIES: dict[str, Callable[[str], LLM]] = {
 # Models worth a response cache; `history` and `fake` are free and instant already.
 _CACHEABLE = frozenset({"local", "anthropic", "openai"})
 
-SPEC_HELP = ("local[:FILE.gguf] | anthropic:MODEL | openai:MODEL[@BASE_URL] | history | "
+SPEC_HELP = ("local[:FILE.gguf] | anthropic:MODEL | openai:MODEL@BASE_URL | history | "
              "fake[:SCRIPT.jsonl|latency=SECONDS]")
 
 
