@@ -172,7 +172,7 @@ async def local_model(replies: int) -> None:
     after = rss_mb()
     # Prompt processing and generation apart: the same prompt twice; llama.cpp keeps the first
     # call's KV cache, so the second call only generates.
-    chat = chat_for(board.persona("helen"), "You", PITCH)
+    chat = chat_for(board.persona("helen"), pitch_context(board))
     t = time.perf_counter()
     prompt_tokens = (await asyncio.to_thread(llm._generate, chat, 1, 1))["usage"]["prompt_tokens"]
     prompt_seconds = time.perf_counter() - t

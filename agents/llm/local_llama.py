@@ -23,8 +23,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from agents.context import DecisionContext
 from agents.llm.base import Completion, LLMError, LLMRequest, Usage
-from agents.llm.history import HistoryLLM
+from agents.llm.history import HistoryLLM, by_relevance
 from agents.persona import Persona
 from agents.sanitize import clean_reply, first_sentences
 
@@ -69,19 +70,23 @@ def thread_count() -> int:
     return int(raw)
 
 
-def chat_for(persona: Persona, speaker: str, text: str) -> list[dict[str, str]]:
-    """System line, a few of the persona's own posts as earlier answers, then the message."""
+def chat_for(persona: Persona, context: DecisionContext) -> list[dict[str, str]]:
+    """System line, the persona's own posts most relevant to the message as earlier answers (the
+    most relevant last, nearest the question), then the message."""
     system = f"You are {persona.name}, {persona.role}."
     if persona.style:
         system += f" {persona.style.strip()}"
     system += " Answer in one or two short sentences, in your own voice."
     messages = [{"role": "system", "content": system}]
     topics = list(persona.stances) or ["this"]
-    for i, example in enumerate(persona.examples[:FEW_SHOT_EXAMPLES]):
+    examples = by_relevance([ex.text.strip() for ex in persona.examples], context)
+    for i, example in enumerate(reversed(examples[:FEW_SHOT_EXAMPLES])):
         question = f"What do you think about {topics[i % len(topics)]}?"
         messages.append({"role": "user", "content": question})
-        messages.append({"role": "assistant", "content": example.text.strip()})
-    messages.append({"role": "user", "content": f"{speaker}: {text[:MAX_TRIGGER_CHARS]}"})
+        messages.append({"role": "assistant", "content": example})
+    trigger = context.trigger
+    messages.append({"role": "user",
+                     "content": f"{trigger.author_name}: {trigger.text[:MAX_TRIGGER_CHARS]}"})
     return messages
 
 
@@ -145,7 +150,7 @@ class LocalLLM:
         if persona is None or context is None:
             raise LLMError("the local backend needs the persona and its context")
         trigger = context.trigger
-        messages = chat_for(persona, trigger.author_name, trigger.text)
+        messages = chat_for(persona, context)
         seed = int(request.cache_key(self.name)[:8], 16)
         usage, seconds = Usage(), 0.0
         for attempt in range(2):
