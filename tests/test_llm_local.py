@@ -11,13 +11,16 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from agents.llm.base import ChatTurn, LLMRequest
 from agents.llm.local_llama import LocalLLM, degenerate, embedded_model_path
 from agents.llm.pool import LLMPool
 from agents.llm.registry import ModelSpecError, make_llm
+from agents.persona import Persona
 from bot.orchestrator import Budgets, RunSettings
 from bot.platforms.terminal import TerminalPlatform, TranscriptPrinter
 from bot.session import run_session
 from tests.conftest import townhall_command
+from tests.llm_helpers import agent_for, pitch_context
 
 PITCH = "@marcus I propose we spend $8M on a Super Bowl ad next February to reach small businesses."
 
@@ -70,8 +73,6 @@ async def test_real_model_writes_a_persona_reply_into_the_transcript(db_path: Pa
 
 
 async def test_replies_are_at_most_two_sentences(board):
-    from tests.llm_helpers import agent_for, pitch_context
-
     llm = LocalLLM()
     outcome = await agent_for(board, "helen", llm).decide(pitch_context(board, mentioned=True))
     await llm.aclose()
@@ -100,3 +101,19 @@ def test_cli_runs_offline_with_the_embedded_model_and_reruns_from_cache(cli_env)
                               (run,)).fetchall() for run in runs]
     assert len(runs) == 2 and texts[0] == texts[1]
     assert "marcus" in {author for author, _ in texts[0]}  # the @mentioned persona answered
+
+
+async def test_two_unusable_outputs_fall_back_to_the_personas_own_post(board):
+    """A persona called "The …" makes every English reply "talk about itself by name", so the
+    real model's outputs are rejected twice and the persona's most fitting past post is used."""
+    the = Persona(id="the-committee", name="The Committee", role="audit committee",
+                  examples=["Ad spend belongs in next year's budget, not this one's.",
+                            "We need the Super Bowl ad numbers before any vote."])
+    llm = LocalLLM()
+    context = pitch_context(board, "What about the Super Bowl ad?", mentioned=True)
+    completion = await llm.complete(LLMRequest("prefix", (ChatTurn("user", "reply"),),
+                                               persona=the, context=context))
+    await llm.aclose()
+    assert completion.text == "We need the Super Bowl ad numbers before any vote."
+    assert completion.model == "local:SmolLM2-135M-Instruct.Q4_1+history"
+    assert completion.usage.output_tokens > 0  # both real attempts are accounted for
