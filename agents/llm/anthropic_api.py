@@ -24,10 +24,9 @@ TOOL_DESCRIPTION = "Record what you do about the newest message: reply, react or
 class AnthropicLLM:
     decides = True
 
-    def __init__(self, model: str, limits: RemoteLimits | None = None,
-                 client: anthropic.AsyncAnthropic | None = None) -> None:
+    def __init__(self, model: str, limits: RemoteLimits | None = None) -> None:
         if not model:
-            raise LLMError("anthropic: no model named — fix: --model anthropic:claude-sonnet-4-5 "
+            raise LLMError("anthropic: no model named — fix: --model anthropic:claude-haiku-4-5 "
                            "(or another Claude model id)")
         self.model = model
         self.name = f"anthropic:{model}"
@@ -35,7 +34,7 @@ class AnthropicLLM:
         no_key = LLMError("anthropic: no API key — fix: set ANTHROPIC_API_KEY (in the environment "
                           "or a .env file in this folder)")
         try:
-            self.client = client or anthropic.AsyncAnthropic(
+            self.client = anthropic.AsyncAnthropic(
                 max_retries=self.limits.max_retries, timeout=self.limits.timeout)
         except anthropic.AnthropicError:  # e.g. a credentials profile named but not found
             raise no_key from None
