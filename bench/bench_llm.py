@@ -107,6 +107,8 @@ async def prompt_layout(messages: int) -> None:
           f"tokens, {min(prefix)}-{max(prefix)}")
     print(f"   conversation after it: mean {statistics.mean(rest):.0f} tokens")
     print(f"   fraction of input tokens in the cacheable prefix: {sum(prefix) / sum(total):.1%}")
+    print(f"   a stable prefix reaching 90% would be ≥ 9 × the conversation: "
+          f"~{9 * statistics.mean(rest):.0f} tokens")
     for models, minimum in MIN_CACHEABLE.items():
         share = sum(p >= minimum for p in prefix) / len(prefix)
         print(f"   prefixes long enough for Anthropic to cache ({models}: ≥{minimum}): {share:.0%}")
