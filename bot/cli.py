@@ -106,7 +106,9 @@ def run(
     pitch: Annotated[str | None, typer.Argument(
         help="what you say to the room (text, or a .md/.txt file)")] = None,
     pack: PackOption = "board",
-    model: Annotated[str, typer.Option(help=f"model for the room: {SPEC_HELP}")] = "history",
+    model: Annotated[str, typer.Option(help=f"model for the room: {SPEC_HELP}")] = "local",
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="always ask the model; never answer "
+                                           "from the response cache")] = False,
     db: DbOption = None,
     seed: Annotated[int, typer.Option(help="same seed + same model answers = same transcript")] = 0,
     speed: Annotated[float | None, typer.Option(
@@ -141,7 +143,7 @@ def run(
         if not plan.pitch and not live:
             raise ValueError("nothing to say to the room — fix: give a pitch (text or a .md file)"
                              " or --agenda FILE")
-        llms = LLMPool(model)
+        llms = LLMPool(model, cache_db=None if no_cache else resolve_db_path(db))
         settings = room_settings(seed, plan.speed, concurrency, max_messages, max_llm_calls,
                                  max_tokens, max_cost, max_seconds, stop_when_quiet=not live)
         if live:

@@ -59,6 +59,9 @@ class LLMRequest:
 
 @dataclass(frozen=True)
 class Usage:
+    """Token counts of one call. `input_tokens` is ALL input, including the cached and the
+    cache-written parts (Anthropic reports those three separately; we add them up)."""
+
     input_tokens: int = 0
     cached_input_tokens: int = 0
     cache_creation_tokens: int = 0

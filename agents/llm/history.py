@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from agents.context import DecisionContext
 from agents.llm.base import Completion, LLMError, LLMRequest
 
 _WORD = re.compile(r"[a-z0-9$%']{3,}")
@@ -19,6 +20,16 @@ _STOP = frozenset(
 
 def _words(text: str) -> frozenset[str]:
     return frozenset(w for w in _WORD.findall(text.lower()) if w not in _STOP)
+
+
+def by_relevance(candidates: list[str], context: DecisionContext) -> list[str]:
+    """Most relevant to the message (and, less, to the last few before it) first; on a tie, the
+    order of the persona file (its most typical posts first)."""
+    wanted = _words(context.trigger.text)
+    nearby = _words(" ".join(m.text for m in context.window[-4:]))
+    order = {text: i for i, text in reversed(list(enumerate(candidates)))}
+    return sorted(candidates, key=lambda t: (-(2 * len(_words(t) & wanted)
+                                               + len(_words(t) & nearby)), order[t]))
 
 
 class HistoryLLM:
@@ -36,13 +47,7 @@ class HistoryLLM:
             candidates = [f"{topic}: {stance}" for topic, stance in persona.stances.items()]
         if not candidates:
             raise LLMError(f"{persona.id} has no example posts or stances to answer with")
-        wanted = _words(context.trigger.text)
-        nearby = _words(" ".join(m.text for m in context.window[-4:]))
-        # Most relevant first; on a tie, the order of the persona file (its most typical posts first).
-        best = max(candidates,
-                   key=lambda t: (2 * len(_words(t) & wanted) + len(_words(t) & nearby),
-                                  -candidates.index(t)))
-        return Completion(text=best, model=self.name)
+        return Completion(text=by_relevance(candidates, context)[0], model=self.name)
 
     async def aclose(self) -> None:
         return None

@@ -1,0 +1,92 @@
+"""`anthropic:MODEL` — Claude through the official SDK, with prompt caching and forced tool use.
+
+Layout of every request, in the order Anthropic caches it: the decision tool (identical for every
+call), then the persona's stable prefix as the system prompt with a `cache_control` breakpoint,
+then the changing conversation. Every later call of the same persona reads tools + prefix from the
+prompt cache. Note Anthropic only caches a prefix of at least 1024 tokens (Sonnet/Opus 4; more for
+Haiku): a short persona card is sent with the breakpoint but billed as plain input.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import anthropic
+
+from agents.llm.base import Completion, LLMError, LLMRequest, Usage
+from agents.llm.prices import cost_usd
+from agents.llm.remote import CallGate, RemoteLimits, describe_api_error
+
+TOOL_DESCRIPTION = "Record what you do about the newest message: reply, react or ignore."
+
+
+class AnthropicLLM:
+    decides = True
+    max_sentences = None  # capable models write replies of the length the prompt asks
+
+    def __init__(self, model: str, limits: RemoteLimits | None = None) -> None:
+        if not model:
+            raise LLMError("anthropic: no model named — fix: --model anthropic:claude-haiku-4-5 "
+                           "(or another Claude model id)")
+        self.model = model
+        self.name = f"anthropic:{model}"
+        self.limits = limits or RemoteLimits.from_env()
+        no_key = LLMError("anthropic: no API key — fix: set ANTHROPIC_API_KEY (in the environment "
+                          "or a .env file in this folder)")
+        try:
+            self.client = anthropic.AsyncAnthropic(
+                max_retries=self.limits.max_retries, timeout=self.limits.timeout)
+        except anthropic.AnthropicError:  # e.g. a credentials profile named but not found
+            raise no_key from None
+        if self.client.api_key is None and self.client.auth_token is None and \
+                getattr(self.client, "credentials", None) is None:
+            raise no_key
+        self._gate = CallGate(self.limits)
+
+    def _params(self, request: LLMRequest) -> dict[str, Any]:
+        params: dict[str, Any] = {
+            "model": self.model,
+            "max_tokens": request.max_tokens,
+            # No temperature: the Messages API this SDK (2.x) speaks takes no sampling parameters.
+            "system": [{"type": "text", "text": request.system_prefix,
+                        "cache_control": {"type": "ephemeral"}}],
+            "messages": [{"role": t.role, "content": t.content} for t in request.messages],
+        }
+        if request.schema is not None:
+            params["tools"] = [{"name": request.schema_name, "description": TOOL_DESCRIPTION,
+                                "input_schema": request.schema}]
+            params["tool_choice"] = {"type": "tool", "name": request.schema_name}
+        return params
+
+    async def complete(self, request: LLMRequest) -> Completion:
+        try:
+            message, latency = await self._gate.run(
+                lambda: self.client.messages.create(**self._params(request)), self.name)
+        except anthropic.AnthropicError as exc:
+            raise LLMError(describe_api_error(self.name, exc)) from None
+        if message.stop_reason == "refusal":
+            raise LLMError(f"{self.name}: the model refused to answer")
+        text_parts: list[str] = []
+        data: dict | None = None
+        for block in message.content:
+            if block.type == "tool_use" and block.name == request.schema_name:
+                # The SDK does not validate, so a malformed call may carry a string, not an object;
+                # then it stays text and the agent's parser reports it (and retries once).
+                if isinstance(block.input, dict):
+                    data = block.input
+                else:
+                    text_parts.append(str(block.input))
+            elif block.type == "text":
+                text_parts.append(block.text)
+        text = json.dumps(data, ensure_ascii=False) if data is not None else "".join(text_parts)
+        u = message.usage
+        written = u.cache_creation_input_tokens or 0
+        read = u.cache_read_input_tokens or 0
+        usage = Usage(input_tokens=u.input_tokens + written + read, cached_input_tokens=read,
+                      cache_creation_tokens=written, output_tokens=u.output_tokens)
+        return Completion(text=text, model=self.name, usage=usage,
+                          cost_usd=cost_usd(self.model, usage), latency_ms=latency, data=data)
+
+    async def aclose(self) -> None:
+        await self.client.close()

@@ -1,0 +1,225 @@
+"""Local fake servers that speak the Anthropic Messages API and the OpenAI chat-completions API.
+
+They exist so tests and benchmarks drive the REAL `anthropic` and `openai` SDKs over HTTP. Each
+records what it was sent and answers from a plan (a queue of scripted responses: errors with
+their real status codes and bodies, sleeps, malformed tool calls, refusals), else with a default
+answer. The Anthropic fake also plays the prompt cache: a `cache_control` prefix it has seen before
+is reported as `cache_read_input_tokens`, a new one as `cache_creation_input_tokens`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+
+def approx_tokens(text: str) -> int:
+    return max(1, len(text) // 4)
+
+
+@dataclass
+class Scripted:
+    """One planned answer: a status with a JSON body and headers, after an optional delay."""
+
+    status: int = 200
+    body: dict[str, Any] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+    delay: float = 0.0
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: dict[str, Any]
+
+    @classmethod
+    def of(cls, request: web.Request, body: dict[str, Any]) -> Received:
+        return cls(request.path, {k.lower(): v for k, v in request.headers.items()}, body)
+
+
+class FakeServer:
+    def __init__(self, latency: float = 0.0) -> None:
+        self.latency = latency
+        self.plan: deque[Scripted] = deque()
+        self.received: list[Received] = []
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def routes(self) -> list[web.RouteDef]:
+        raise NotImplementedError
+
+    async def __aenter__(self) -> FakeServer:
+        app = web.Application()
+        app.add_routes(self.routes())
+        self._runner = web.AppRunner(app, shutdown_timeout=0.5, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = self._runner.addresses[0][1]
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _answer(self, request: web.Request, default) -> web.Response:
+        body = await request.json()
+        self.received.append(Received.of(request, body))
+        scripted = self.plan.popleft() if self.plan else None
+        delay = scripted.delay if scripted else self.latency
+        if delay:
+            await asyncio.sleep(delay)
+        if scripted is None or scripted.body is None:
+            status, payload, headers = 200, default(body), {}
+            if scripted is not None:
+                status, headers = scripted.status, scripted.headers
+        else:
+            status, payload, headers = scripted.status, scripted.body, scripted.headers
+        return web.json_response(payload, status=status, headers=headers)
+
+
+def default_decision(last_user_text: str) -> dict[str, Any]:
+    """Varied but deterministic: the same conversation gets the same decision."""
+    digest = int(hashlib.sha256(last_user_text.encode()).hexdigest()[:8], 16)
+    roll = digest % 10
+    if roll < 4:
+        return {"action": "reply", "text": f"Point {digest % 997}: show me the numbers."}
+    if roll < 7:
+        return {"action": "react", "emoji": "🤔"}
+    return {"action": "ignore"}
+
+
+# -- Anthropic -------------------------------------------------------------------------------
+
+def anthropic_error(status: int, kind: str, message: str, **headers: str) -> Scripted:
+    return Scripted(status, {"type": "error", "error": {"type": kind, "message": message},
+                             "request_id": "req_fake"}, headers)
+
+
+def anthropic_message(content: list[dict], stop_reason: str = "end_turn",
+                      usage: dict[str, int] | None = None, model: str = "claude-test") -> dict:
+    return {"id": "msg_fake", "type": "message", "role": "assistant", "model": model,
+            "content": content, "stop_reason": stop_reason, "stop_sequence": None,
+            "usage": usage or {"input_tokens": 10, "cache_creation_input_tokens": 0,
+                               "cache_read_input_tokens": 0, "output_tokens": 5}}
+
+
+class FakeAnthropic(FakeServer):
+    def __init__(self, latency: float = 0.0, min_cacheable_tokens: int = 0) -> None:
+        super().__init__(latency)
+        self.min_cacheable_tokens = min_cacheable_tokens
+        self._cached: set[str] = set()
+
+    def routes(self) -> list[web.RouteDef]:
+        return [web.post("/v1/messages", self._messages)]
+
+    async def _messages(self, request: web.Request) -> web.Response:
+        return await self._answer(request, self._default)
+
+    def split_prefix(self, body: dict) -> tuple[str, str]:
+        """(cacheable prefix, the rest): everything up to the last cache_control breakpoint in
+        tools → system → messages order, the way Anthropic's prompt cache sees a request."""
+        parts: list[tuple[str, bool]] = [(json.dumps(t, sort_keys=True), "cache_control" in t)
+                                         for t in body.get("tools", [])]
+        system = body.get("system", "")
+        blocks = system if isinstance(system, list) else [{"text": system}]
+        parts += [(b.get("text", ""), "cache_control" in b) for b in blocks]
+        for m in body.get("messages", []):
+            content = m["content"]
+            if isinstance(content, str):
+                parts.append((content, False))
+            else:
+                parts += [(b.get("text", json.dumps(b)), "cache_control" in b) for b in content]
+        marks = [i for i, (_, marked) in enumerate(parts) if marked]
+        cut = marks[-1] + 1 if marks else 0
+        return "".join(p for p, _ in parts[:cut]), "".join(p for p, _ in parts[cut:])
+
+    def _default(self, body: dict) -> dict:
+        prefix, rest = self.split_prefix(body)
+        prefix_tokens = approx_tokens(prefix) if prefix else 0
+        written = read = 0
+        if prefix and prefix_tokens >= self.min_cacheable_tokens:
+            key = hashlib.sha256(prefix.encode()).hexdigest()
+            if key in self._cached:
+                read = prefix_tokens
+            else:
+                written = prefix_tokens
+                self._cached.add(key)
+        fresh = approx_tokens(rest) + (0 if (read or written) else prefix_tokens)
+        last = body["messages"][-1]["content"]
+        last_text = last if isinstance(last, str) else json.dumps(last)
+        if body.get("tools"):
+            tool = body["tools"][0]["name"]
+            content = [{"type": "tool_use", "id": "toolu_fake", "name": tool,
+                        "input": default_decision(last_text)}]
+            stop = "tool_use"
+        else:
+            content = [{"type": "text", "text": "I would want to see the numbers first."}]
+            stop = "end_turn"
+        usage = {"input_tokens": fresh, "cache_creation_input_tokens": written,
+                 "cache_read_input_tokens": read, "output_tokens": 20}
+        return anthropic_message(content, stop, usage, body.get("model", "claude-test"))
+
+
+# -- OpenAI-compatible -----------------------------------------------------------------------
+
+def openai_error(status: int, kind: str, message: str, **headers: str) -> Scripted:
+    return Scripted(status, {"error": {"message": message, "type": kind, "param": None,
+                                       "code": None}}, headers)
+
+
+def openai_completion(content: str | None, refusal: str | None = None,
+                      finish_reason: str = "stop", model: str = "test-model",
+                      usage: dict | None = None) -> dict:
+    return {"id": "chatcmpl-fake", "object": "chat.completion", "created": 1_700_000_000,
+            "model": model,
+            "choices": [{"index": 0, "finish_reason": finish_reason, "logprobs": None,
+                         "message": {"role": "assistant", "content": content,
+                                     "refusal": refusal}}],
+            "usage": usage or {"prompt_tokens": 50, "completion_tokens": 10, "total_tokens": 60,
+                               "prompt_tokens_details": {"cached_tokens": 0}}}
+
+
+class FakeOpenAI(FakeServer):
+    def __init__(self, latency: float = 0.0, supports_json_schema: bool = True) -> None:
+        super().__init__(latency)
+        self.supports_json_schema = supports_json_schema
+
+    def routes(self) -> list[web.RouteDef]:
+        return [web.post("/v1/chat/completions", self._chat)]
+
+    async def _chat(self, request: web.Request) -> web.Response:
+        if not self.supports_json_schema:
+            body = await request.json()
+            kind = (body.get("response_format") or {}).get("type")
+            if kind == "json_schema":
+                self.received.append(Received.of(request, body))
+                # What llama.cpp-era servers say to a response_format they do not know.
+                return web.json_response(
+                    {"error": {"message": "response_format type json_schema is not supported",
+                               "type": "invalid_request_error", "param": "response_format",
+                               "code": None}}, status=400)
+        return await self._answer(request, self._default)
+
+    def _default(self, body: dict) -> dict:
+        prompt = "".join(m["content"] for m in body["messages"])
+        if body.get("response_format"):
+            content = json.dumps(default_decision(body["messages"][-1]["content"]))
+        else:
+            content = "I would want to see the numbers first."
+        return openai_completion(content, model=body.get("model", "test-model"),
+                                 usage={"prompt_tokens": approx_tokens(prompt),
+                                        "completion_tokens": 20,
+                                        "total_tokens": approx_tokens(prompt) + 20,
+                                        "prompt_tokens_details": {"cached_tokens": 0}})

@@ -1,0 +1,201 @@
+"""The Anthropic backend, through the real `anthropic` SDK, against a local fake Messages API."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from agents.decision import DECISION_SCHEMA
+from agents.llm.anthropic_api import AnthropicLLM
+from agents.llm.base import LLMError
+from agents.llm.registry import ModelSpecError, make_llm
+from agents.llm.remote import RemoteLimits
+from agents.prompts import persona_prefix
+from tests.fake_llm_servers import FakeAnthropic, Scripted, anthropic_error, anthropic_message
+from tests.llm_helpers import agent_for, decision_request, pitch_context
+
+API_KEY = "sk-ant-test-0123456789-SECRET"
+FAST = RemoteLimits(concurrency=4, timeout=2.0, max_retries=2, deadline=20.0)
+
+
+@pytest.fixture
+async def server(monkeypatch):
+    async with FakeAnthropic() as fake:
+        monkeypatch.setenv("ANTHROPIC_API_KEY", API_KEY)
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.base_url)
+        yield fake
+
+
+def claude(limits: RemoteLimits = FAST) -> AnthropicLLM:
+    return AnthropicLLM("claude-haiku-4-5", limits)
+
+
+async def test_decision_request_layout_and_usage(server, board):
+    llm = claude()
+    agent = agent_for(board, "marcus", llm)
+    context = pitch_context(board)
+    first = await agent.decide(context)
+    second = await agent_for(board, "marcus", llm).decide(context)
+    await llm.aclose()
+
+    sent = server.received[0]
+    # The key from the environment is what the SDK authenticates with (2.x sends it as a bearer).
+    assert API_KEY in (sent.headers.get("x-api-key"), sent.headers.get("authorization", "")[7:])
+    body = sent.body
+    # The persona's stable prefix is first, alone in the system prompt, and marked for caching.
+    assert body["system"] == [{"type": "text", "cache_control": {"type": "ephemeral"},
+                               "text": persona_prefix(board.persona("marcus"), board.room.name,
+                                                      board.room.topic)}]
+    # The changing conversation comes after it, in the messages.
+    assert body["messages"][0]["role"] == "user"
+    assert "Super Bowl" in body["messages"][0]["content"]
+    # Structured decisions through one forced tool whose input schema is the decision schema.
+    assert body["tools"] == [{"name": "decision", "description": body["tools"][0]["description"],
+                              "input_schema": DECISION_SCHEMA}]
+    assert body["tool_choice"] == {"type": "tool", "name": "decision"}
+    assert body["model"] == "claude-haiku-4-5"
+
+    # The fake caches the prefix like Anthropic does: written the first time, read the second.
+    one, two = first.calls[0], second.calls[0]
+    assert one.cache_creation_tokens > 0 and one.cached_input_tokens == 0
+    assert two.cached_input_tokens == one.cache_creation_tokens and two.cache_creation_tokens == 0
+    assert two.input_tokens == one.input_tokens  # input counts all of it, cached or not
+    # Haiku 4.5: $1/MTok input, cache writes 1.25x, reads 0.1x, $5/MTok output.
+    fresh = one.input_tokens - one.cache_creation_tokens
+    assert one.cost_usd == pytest.approx((fresh * 1 + one.cache_creation_tokens * 1.25
+                                          + one.output_tokens * 5) / 1e6)
+    assert two.cost_usd < one.cost_usd
+    assert first.source == "model" and first.decision.action in {"reply", "react", "ignore"}
+
+
+async def test_text_only_request_has_no_tools(server, board):
+    llm = claude()
+    completion = await llm.complete(agent_for(board, "helen", llm)._request(
+        pitch_context(board), "Write a reply.", None))
+    await llm.aclose()
+    assert "tools" not in server.received[0].body and "tool_choice" not in server.received[0].body
+    assert completion.text == "I would want to see the numbers first." and completion.data is None
+
+
+async def test_429_honours_retry_after(server, board):
+    server.plan.append(anthropic_error(429, "rate_limit_error", "Number of requests has exceeded "
+                                       "your per-minute rate limit", **{"retry-after": "1"}))
+    llm = claude()
+    started = time.monotonic()
+    outcome = await agent_for(board, "marcus", llm).decide(pitch_context(board))
+    elapsed = time.monotonic() - started
+    await llm.aclose()
+    assert len(server.received) == 2
+    assert elapsed >= 1.0  # waited as long as the server asked
+    assert outcome.source == "model" and outcome.error is None
+
+
+async def test_529_overloaded_is_retried_with_backoff(server, board):
+    server.plan.append(anthropic_error(529, "overloaded_error", "Overloaded"))
+    llm = claude()
+    started = time.monotonic()
+    completion = await llm.complete(decision_request(board, llm))
+    await llm.aclose()
+    assert len(server.received) == 2
+    assert time.monotonic() - started >= 0.3  # the SDK backs off 0.5 s minus up to 25% jitter
+    assert completion.data is not None
+
+
+async def test_500_every_time_fails_after_the_retries_and_the_turn_is_skipped(server, board):
+    for _ in range(3):
+        server.plan.append(anthropic_error(500, "api_error", "Internal server error",
+                                           **{"retry-after-ms": "10"}))
+    llm = claude()
+    outcome = await agent_for(board, "priya", llm).decide(pitch_context(board))
+    await llm.aclose()
+    assert len(server.received) == 3  # the first attempt and max_retries=2
+    assert outcome.decision.action == "ignore" and outcome.source == "fallback"
+    assert "HTTP 500 api_error: Internal server error" in outcome.error
+    assert outcome.calls[0].error == outcome.error
+
+
+async def test_timeout_is_retried_then_fails(server, board):
+    server.plan.extend([Scripted(delay=1.5), Scripted(delay=1.5)])
+    llm = claude(RemoteLimits(concurrency=2, timeout=0.3, max_retries=1, deadline=20))
+    with pytest.raises(LLMError, match="APITimeoutError"):
+        await llm.complete(decision_request(board, llm))
+    await llm.aclose()
+    assert len(server.received) == 2
+
+
+async def test_a_long_retry_after_is_capped_by_the_deadline(server, board):
+    server.plan.append(anthropic_error(429, "rate_limit_error", "slow down",
+                                       **{"retry-after": "3600"}))
+    llm = claude(RemoteLimits(concurrency=2, timeout=2, max_retries=2, deadline=0.5))
+    started = time.monotonic()
+    with pytest.raises(LLMError, match="no answer within 0.5s"):
+        await llm.complete(decision_request(board, llm))
+    await llm.aclose()
+    assert time.monotonic() - started < 3
+
+
+async def test_tool_call_with_invalid_json_is_retried_once(server, board):
+    broken = {"type": "tool_use", "id": "toolu_1", "name": "decision",
+              "input": '{"action": "reply", "text": "half a thou'}
+    good = {"type": "tool_use", "id": "toolu_2", "name": "decision",
+            "input": {"action": "reply", "text": "Make it $3M and do it properly."}}
+    server.plan.extend([Scripted(body=anthropic_message([broken], "tool_use")),
+                        Scripted(body=anthropic_message([good], "tool_use"))])
+    llm = claude()
+    outcome = await agent_for(board, "marcus", llm).decide(pitch_context(board))
+    await llm.aclose()
+    assert len(server.received) == 2 and len(outcome.calls) == 2
+    assert outcome.source == "model" and outcome.decision.text == "Make it $3M and do it properly."
+
+
+async def test_tool_call_that_breaks_the_schema_twice_is_a_logged_ignore(server, board):
+    wrong = {"type": "tool_use", "id": "toolu_1", "name": "decision", "input": {"action": "shout"}}
+    server.plan.extend([Scripted(body=anthropic_message([wrong], "tool_use"))] * 2)
+    llm = claude()
+    outcome = await agent_for(board, "marcus", llm).decide(pitch_context(board))
+    await llm.aclose()
+    assert outcome.decision.action == "ignore" and outcome.source == "fallback"
+    assert "does not fit the decision" in outcome.error
+
+
+async def test_refusal_skips_the_turn(server, board):
+    server.plan.append(Scripted(body=anthropic_message([], "refusal")))
+    llm = claude()
+    outcome = await agent_for(board, "helen", llm).decide(pitch_context(board))
+    await llm.aclose()
+    assert outcome.decision.action == "ignore" and "refused" in outcome.error
+    assert len(server.received) == 1  # a refusal is an answer, not a failure to retry
+
+
+async def test_concurrency_limit_bounds_calls_in_flight(server, board):
+    server.latency = 0.2
+    in_flight = peak = 0
+    original = server._answer
+
+    async def counting(request, default):
+        nonlocal in_flight, peak
+        in_flight += 1
+        peak = max(peak, in_flight)
+        try:
+            return await original(request, default)
+        finally:
+            in_flight -= 1
+
+    server._answer = counting
+    llm = claude(RemoteLimits(concurrency=3, timeout=5, max_retries=0, deadline=20))
+    request = decision_request(board, llm)
+    await asyncio.gather(*(llm.complete(request) for _ in range(9)))
+    await llm.aclose()
+    assert peak == 3 and len(server.received) == 9
+
+
+def test_missing_key_is_one_clear_error(monkeypatch):
+    for name in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("ANTHROPIC_CONFIG_DIR", "/nonexistent-townhall-test")
+    with pytest.raises(ModelSpecError, match="ANTHROPIC_API_KEY"):
+        make_llm("anthropic:claude-haiku-4-5")
+    with pytest.raises(ModelSpecError, match="no model named"):
+        make_llm("anthropic:")
