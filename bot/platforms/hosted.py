@@ -20,7 +20,7 @@ def hosted_platform(name: str, people: Iterable[Persona | Participant],
     """An adapter for a pack's personas (or a stored run's participants), configured from the
     environment / .env; a bad setting is one PlatformError."""
     seats = [Seat(p.id, p.name, p.avatar) for p in people]
-    # Imported on demand: each platform's library is an optional extra.
+    # Imported on demand: a terminal or web room never pays for loading discord.py or slack-bolt.
     try:
         if name == "discord":
             from bot.platforms.discord_bot import DiscordConfig, DiscordPlatform
@@ -31,8 +31,8 @@ def hosted_platform(name: str, people: Iterable[Persona | Participant],
 
             return SlackPlatform(SlackConfig.from_env(env), seats)
     except ModuleNotFoundError as exc:
-        raise PlatformError(f"{name} needs the '{exc.name}' package — fix: pip install "
-                            f"'townhall[{name}]'") from None
+        raise PlatformError(f"{name} needs the '{exc.name}' package — fix: reinstall townhall "
+                            "(pip install .) so its dependencies are in place") from None
     raise PlatformError(f"unknown platform '{name}' — fix: use terminal, "
                         f"{', '.join(HOSTED_PLATFORMS)}")
 
