@@ -22,6 +22,8 @@ from agents.packs import PackError, bundled_pack_names, load_pack, resolve_pack_
 from bot.orchestrator import Budgets, RunSettings
 from bot.persona_card import render_card
 from bot.platforms.terminal import TerminalPlatform, TranscriptPrinter
+from bot.platforms.webchat import WebChatError
+from bot.platforms.webchat.launch import DEFAULT_HOST, DEFAULT_PORT, serve_room
 from bot.replay import replay_into
 from bot.session import SessionResult, run_session
 from bot.transcript import Transcript, resolve_db_path
@@ -39,8 +41,11 @@ errors = Console(stderr=True, highlight=False)
 DbOption = Annotated[str | None, typer.Option("--db", help="SQLite file [env TOWNHALL_DB; default ./townhall.db]")]
 PackOption = Annotated[str, typer.Option("--pack", help="bundled pack name or a folder")]
 RunArg = Annotated[str, typer.Argument(help="run id, a unique prefix of one, or 'last'")]
+HostOption = Annotated[str, typer.Option(help="web chat address; other than loopback needs the "
+                                              "printed token")]
+PortOption = Annotated[int, typer.Option(help="web chat port (0 = any free port)")]
 
-USER_ERRORS = (PackError, ModelSpecError, RunNotFound, ValueError, FileNotFoundError)
+USER_ERRORS = (PackError, ModelSpecError, RunNotFound, ValueError, FileNotFoundError, WebChatError)
 
 
 @contextmanager
@@ -103,6 +108,10 @@ def run(
     max_cost: Annotated[float | None, typer.Option(help="stop once this many dollars are spent")] = None,
     max_seconds: Annotated[float | None, typer.Option(help="end after this much wall time")] = None,
     name: Annotated[str, typer.Option("--as", help="your display name in the room")] = "You",
+    platform: Annotated[str, typer.Option(help="terminal | local (the web chat, open until "
+                                               "stopped)")] = "terminal",
+    host: HostOption = DEFAULT_HOST,
+    port: PortOption = DEFAULT_PORT,
 ) -> None:
     """Seat a pack in a room, post your pitch, and watch it live in the terminal."""
     with user_errors():
@@ -111,6 +120,11 @@ def run(
         settings = room_settings(seed, speed, concurrency, max_messages, max_llm_calls, max_tokens,
                                  max_cost, max_seconds)
         text = _read_text_or_file(pitch)
+        if platform not in ("terminal", "local"):
+            raise ValueError(f"unknown platform '{platform}' — fix: use terminal or local")
+    if platform == "local":
+        _serve_web(loaded, llms, db, settings, host, port, text, name)
+        return
     colors = {p.id: p.color for p in loaded.personas}
     roles = {p.id: p.role for p in loaded.personas}
     printer = TranscriptPrinter(console, colors, roles)
@@ -120,6 +134,43 @@ def run(
         result = asyncio.run(run_session(loaded, llms, resolve_db_path(db), settings, platform,
                                          pitch=text, human_name=name))
     print_summary(result)
+
+
+def _serve_web(loaded, llms: LLMPool, db: str | None, settings: RunSettings, host: str, port: int,
+               pitch: str | None, name: str) -> None:
+    console.rule(f"[bold]{loaded.room.name}[/bold] · {len(loaded.personas)} personas · "
+                 f"{llms.default_spec}")
+
+    def announce(url: str) -> None:
+        console.print(f"Open [bold link={url}]{url}[/] in your browser. Ctrl-C ends the run.")
+
+    with user_errors():
+        result = asyncio.run(serve_room(loaded, llms, resolve_db_path(db), settings, host=host,
+                                        port=port, pitch=pitch, human_name=name, announce=announce))
+    print_summary(result)
+
+
+@app.command()
+def demo(
+    model: Annotated[str, typer.Option(help=f"model for the room: local | {SPEC_HELP}")] = "local",
+    pack: PackOption = "board",
+    host: HostOption = DEFAULT_HOST,
+    port: PortOption = DEFAULT_PORT,
+    db: DbOption = None,
+    seed: Annotated[int, typer.Option(help="same seed + same model answers = same transcript")] = 0,
+    speed: Annotated[float, typer.Option(help="pace of simulated time; 0 = as fast as possible")] = 1.0,
+    max_seconds: Annotated[float | None, typer.Option(help="end after this much wall time")] = None,
+    max_cost: Annotated[float | None, typer.Option(help="stop once this many dollars are spent")] = None,
+    pitch: Annotated[str | None, typer.Option(help="post this first (text, or a .md/.txt file)")] = None,
+    name: Annotated[str, typer.Option("--as", help="your display name for --pitch")] = "You",
+) -> None:
+    """Open the room in your browser with the board seated, and pitch them. Runs until stopped."""
+    with user_errors():
+        loaded = load_pack(pack)
+        llms = LLMPool(model)
+        settings = room_settings(seed, speed, 8, None, None, None, max_cost, max_seconds)
+        text = _read_text_or_file(pitch) if pitch else None
+    _serve_web(loaded, llms, db, settings, host, port, text, name)
 
 
 @app.command("runs")
