@@ -152,16 +152,16 @@ def _serve_web(loaded, llms: LLMPool, db: str | None, settings: RunSettings, hos
 
 @app.command()
 def demo(
-    model: Annotated[str, typer.Option(help=f"model for the room: local | {SPEC_HELP}")] = "local",
+    model: Annotated[str, typer.Option(help=f"model for the room: {SPEC_HELP}")] = "local",
     pack: PackOption = "board",
     host: HostOption = DEFAULT_HOST,
     port: PortOption = DEFAULT_PORT,
     db: DbOption = None,
-    seed: Annotated[int, typer.Option(help="same seed + same model answers = same transcript")] = 0,
-    speed: Annotated[float, typer.Option(help="pace of simulated time; 0 = as fast as possible")] = 1.0,
+    seed: Annotated[int, typer.Option(help="same seed + same answers = same run")] = 0,
+    speed: Annotated[float, typer.Option(help="pace of simulated time; 0 = max")] = 1.0,
     max_seconds: Annotated[float | None, typer.Option(help="end after this much wall time")] = None,
-    max_cost: Annotated[float | None, typer.Option(help="stop once this many dollars are spent")] = None,
-    pitch: Annotated[str | None, typer.Option(help="post this first (text, or a .md/.txt file)")] = None,
+    max_cost: Annotated[float | None, typer.Option(help="stop once this many $ are spent")] = None,
+    pitch: Annotated[str | None, typer.Option(help="post this first (text or .md/.txt)")] = None,
     name: Annotated[str, typer.Option("--as", help="your display name for --pitch")] = "You",
 ) -> None:
     """Open the room in your browser with the board seated, and pitch them. Runs until stopped."""

@@ -22,5 +22,6 @@ async def serve_room(pack: Pack, llms: LLMPool, db: Path, settings: RunSettings,
     """A room on a live platform stays open for its humans: it ends on Ctrl-C / SIGTERM, the stop
     button or a budget (--max-seconds …), never because it fell quiet."""
     platform = WebChatPlatform(host=host, port=port, announce=announce)
+    platform.listen()
     return await run_session(pack, llms, db, replace(settings, stop_when_quiet=False), platform,
                              pitch=pitch, human_name=human_name)

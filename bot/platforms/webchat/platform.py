@@ -45,6 +45,7 @@ class WebChatPlatform:
         self.typing: dict[str, str] = {}
         self.finished_reason: str | None = None
         self.started_at = time.time()
+        self._sock: socket.socket | None = None
         self._server: EmbeddedServer | None = None
         self._meter: asyncio.Task | None = None
         self._last_usage: dict[str, Any] | None = None
@@ -72,9 +73,8 @@ class WebChatPlatform:
     async def start(self, post_human: HumanPost) -> None:
         if self.room is None:
             raise RuntimeError("the web chat needs its room: start it with bot.session.run_session")
-        sock = bind(self.host, self.port)
-        self.port = sock.getsockname()[1]
-        self._server = EmbeddedServer(build_app(self, self.token, self.port), sock)
+        self.listen()
+        self._server = EmbeddedServer(build_app(self, self.token, self.port), self._sock)
         path = self.room.transcript.path.resolve()
         self.reader = await aiosqlite.connect(f"file:{path}?mode=ro", uri=True)
         self.reader.row_factory = aiosqlite.Row
@@ -83,6 +83,12 @@ class WebChatPlatform:
         self._meter = asyncio.create_task(self._watch_usage(), name="webchat-meter")
         if self.announce:
             self.announce(self.url)
+
+    def listen(self) -> None:
+        """Bind the port now, so a taken port fails before a run exists (start() does it too)."""
+        if self._sock is None:
+            self._sock = bind(self.host, self.port)
+            self.port = self._sock.getsockname()[1]
 
     async def stop(self) -> None:
         """Send every tab what is queued (the run's end), close them, then the server."""
@@ -97,6 +103,8 @@ class WebChatPlatform:
             await asyncio.sleep(0.02)
         if self._server:
             await self._server.stop()
+        elif self._sock:
+            self._sock.close()
         if self.reader:
             await self.reader.close()
             self.reader = None
