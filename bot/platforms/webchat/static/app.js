@@ -796,6 +796,7 @@ $("stop").addEventListener("click", () => {
 
 function renderMeter() {
   const u = S.usage || {};
+  if (S.liveRun) S.liveRun.item.querySelector(".run-meta").textContent = runMeta(S.liveRun.run, u.messages || 0);
   const b = S.budgets || {};
   const rows = [
     ["Messages", u.messages || 0, b.max_messages, compact],
@@ -832,10 +833,15 @@ async function loadRuns() {
       onclick: () => (run.live ? showLive() : openRun(run.id)) },
     el("span", { class: "run-title", text: title.length > 60 ? title.slice(0, 59) + "…" : title }),
     el("span", { class: "badge " + run.status, text: run.live && run.status === "running" ? "live" : run.status }),
-    el("span", { class: "run-meta", text: `${when(run.started_at)} · ${run.live ? S.usage.messages || 0 : run.message_count} msgs · ${run.model}` }));
+    el("span", { class: "run-meta", text: runMeta(run, run.live ? S.usage.messages || 0 : run.message_count) }));
+    if (run.live) S.liveRun = { run, item };
     if (S.view === "replay" && S.replayRun === run.id) item.classList.add("active");
     return el("li", {}, item);
   }));
+}
+
+function runMeta(run, messages) {
+  return `${when(run.started_at)} · ${messages} msg${messages === 1 ? "" : "s"} · ${run.model}`;
 }
 
 function openRun(runId, speed = 0) {
