@@ -200,6 +200,7 @@ async def test_a_past_run_is_listed_and_replayed(db_path):
         async with httpx.AsyncClient() as http:
             runs = (await http.get(second.url + "api/runs")).json()
         assert [(r["id"], r["live"]) for r in runs] == [(second.room.run_id, True), (old_id, False)]
+        assert runs[1]["title"] == "Old pitch: @Helen?"  # untitled runs go by their first post
         tab = await Tab.open(second)
         await tab.until(lambda f: f["type"] == "state")
         await tab.send(op="replay", run_id=old_id[:6], speed=0)

@@ -29,6 +29,7 @@ REACT_BURST, REACT_PER_SECOND = 10, 2.0
 MAX_NAME_CHARS = 40
 HELLO_SECONDS = 10
 MAX_SPEED = 100.0
+REPLAY_MAX_GAP = 5.0  # a live room can sit idle for minutes; a replay shortens any pause to this
 CLOSE_FINISHED, CLOSE_BEHIND = 1000, 1013
 
 
@@ -226,7 +227,8 @@ class Connection:
 
         async def play() -> None:
             await replay_into(view.events, lambda e: self._send(
-                {"type": "replay", "replay": number, "event": event_payload(e)}, False), op.speed)
+                {"type": "replay", "replay": number, "event": event_payload(e)}, False), op.speed,
+                REPLAY_MAX_GAP)
             self._send({"type": "replay_end", "replay": number, "run_id": run["id"]}, False)
 
         self._replay = asyncio.create_task(play(), name=f"replay-{run['id']}")

@@ -21,7 +21,12 @@ from bot.platforms.webchat.connection import POST_BURST, POST_PER_SECOND
 from bot.platforms.webchat.hub import Frame, Hub
 from bot.platforms.webchat.server import EmbeddedServer, bind
 from bot.platforms.webchat.wire import encode, event_payload, persona_payload
-from bot.transcript.queries import list_runs, load_events, load_participants
+from bot.transcript.queries import (
+    first_human_lines,
+    list_runs,
+    load_events,
+    load_participants,
+)
 
 METER_SECONDS = 0.5  # how often the budget meter looks for new spending (LLM calls are not events)
 _RUN_FIELDS = ("id", "started_at", "finished_at", "status", "stop_reason", "title", "pack",
@@ -163,7 +168,9 @@ class WebChatPlatform:
     async def runs(self, limit: int = 50) -> list[dict[str, Any]]:
         room = self.require_room()
         rows = await list_runs(self.reader, limit)
-        return [{k: row[k] for k in _RUN_FIELDS} | {"live": row["id"] == room.run_id}
+        said = await first_human_lines(self.reader, [r["id"] for r in rows if not r["title"]])
+        return [{k: row[k] for k in _RUN_FIELDS}
+                | {"title": row["title"] or said.get(row["id"]), "live": row["id"] == room.run_id}
                 for row in rows]
 
     # -- the budget meter --------------------------------------------------------------------

@@ -150,6 +150,7 @@ class RoomView {
         this.renderThreadChip(root);
       }
       if (S.threadView === this && S.threadRoot === ev.thread_id) {
+        $("thread-messages").querySelector(".thread-divider").textContent = "Replies";
         entry.el = this.stick($("thread-messages"), () => this.buildMessage(entry, null));
       }
       return;
