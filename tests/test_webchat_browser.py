@@ -98,3 +98,22 @@ async def test_a_pitch_gets_live_replies_and_reactions_in_a_real_browser(db_path
         assert await page.locator("#me-name").inner_text() == "Alex"
         await browser.close()
     assert dialogs == []  # nothing ever ran alert()
+
+
+async def test_a_token_room_works_from_its_printed_url_and_hides_the_token(db_path):
+    async with live_room(db_path, "history", speed=20, token="t0ken-for-test") as live, \
+            playwright.async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = await browser.new_page()
+        bare = await page.goto(live.url.split("?")[0])
+        assert bare.status == 403
+        await page.goto(live.url)
+        await page.fill("#name-input", "Robin")
+        await page.click("#name-form button[type=submit]")
+        assert "token" not in page.url  # kept in an HttpOnly cookie, off the screen
+        composer = page.locator("#main-composer textarea")
+        await composer.fill("Token rooms still talk. @Sofia?")
+        await composer.press("Enter")  # over the WebSocket, which checks the cookie
+        await page.locator("#live-messages .msg", has_text="Token rooms").wait_for()
+        await page.locator("#runs .run.is-live").wait_for()  # the API checks it too
+        await browser.close()

@@ -151,6 +151,8 @@ async def test_limits_answer_with_a_visible_error_and_write_nothing(db_path):
         assert garbage["type"] == "error" and garbage["message"].startswith("bad request")
         human = [f for f in tab.of("message") if f["author_kind"] == "human"]
         assert len(human) == sum(k == "ack" for k in kinds)  # a refused post writes nothing
+        await fresh.ws.send(b"\x00binary")
+        assert await fresh.drain() == 1003
 
 
 async def test_reactions_controls_and_mute_go_through_the_room(db_path):

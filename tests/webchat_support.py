@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -106,8 +107,9 @@ class Tab:
     async def drain(self, timeout: float = 15) -> int | None:
         """Read every frame until the server closes the socket; returns the close code."""
         async def read() -> None:
-            async for raw in self.ws:
-                self.frames.append(json.loads(raw))
+            with contextlib.suppress(websockets.ConnectionClosed):
+                async for raw in self.ws:
+                    self.frames.append(json.loads(raw))
         await asyncio.wait_for(read(), timeout)
         return self.ws.close_code
 

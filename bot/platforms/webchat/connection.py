@@ -122,7 +122,13 @@ class Connection:
                                                         [hello_frame, *frames, state_frame]))
             pump.add_done_callback(self._pump_ended)
             while True:
-                await self._handle(await self.ws.receive_text())
+                message = await self.ws.receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                if message.get("text") is None:
+                    await self._close(1003, "frames must be JSON text")
+                    break
+                await self._handle(message["text"])
         except WebSocketDisconnect:
             pass
         finally:

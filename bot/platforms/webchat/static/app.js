@@ -63,6 +63,11 @@ function listNames(names) {
   return names.slice(0, -1).join(", ") + " and " + names[names.length - 1];
 }
 
+function duration(seconds) {
+  const s = Math.round(seconds);
+  return s >= 60 ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, "0")}s` : `${s}s`;
+}
+
 function compact(n) {
   if (n >= 1e6) return (n / 1e6).toFixed(1) + "M";
   if (n >= 1e4) return (n / 1e3).toFixed(1) + "k";
@@ -637,7 +642,10 @@ function onState(state) {
   S.usage = state.usage;
   S.finished = state.finished;
   if (state.finished) onFinished(state.reason);
-  else setLiveEnabled(true);
+  else {
+    setLiveEnabled(true);
+    pausedBanner();
+  }
   renderControls();
   renderPresence();
   renderMeter();
@@ -657,6 +665,12 @@ function onLiveStatus(ev) {
   }
   renderControls();
   renderPresence();
+  if (["paused", "resumed"].includes(ev.kind) && !S.finished) pausedBanner();
+}
+
+function pausedBanner() {
+  if (S.paused) banner("Paused — the personas wait until you resume. You can still post.", "warn");
+  else banner(null);
 }
 
 function onFinished(reason) {
@@ -805,6 +819,10 @@ function renderMeter() {
     ["Tokens", u.tokens || 0, b.max_tokens, compact],
     ["Cost", u.cost_usd || 0, b.max_cost, (v) => "$" + v.toFixed(v >= 1 ? 2 : 4)],
   ];
+  if (b.max_seconds && S.startedAt) {
+    const elapsed = S.finished ? b.max_seconds : Math.max(0, Date.now() / 1000 - S.startedAt);
+    rows.push(["Time", Math.min(elapsed, b.max_seconds), b.max_seconds, duration]);
+  }
   $("meter-rows").replaceChildren(...rows.flatMap(([label, value, limit, fmt]) => {
     const bar = el("span", { class: "bar" }, el("span"));
     if (limit) {
@@ -965,3 +983,4 @@ setLiveEnabled(false);
 connect();
 if (!S.name) askName();
 setInterval(loadRuns, 30000);
+setInterval(() => { if (S.budgets.max_seconds && !S.finished) renderMeter(); }, 1000);
