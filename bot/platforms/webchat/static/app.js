@@ -790,7 +790,7 @@ function renderPresence() {
   const who = names.length > 3 ? [el("b", { text: "Several people" })]
     : names.flatMap((n, i) => [i === 0 ? "" : i === names.length - 1 ? " and " : ", ", el("b", { text: n })]);
   line.replaceChildren(el("span", { class: "dots" }, el("i"), el("i"), el("i")),
-    ...who, names.length === 1 ? " is typing…" : " are typing…");
+    el("span", {}, ...who, names.length === 1 ? " is typing…" : " are typing…"));
 }
 
 function renderControls() {
