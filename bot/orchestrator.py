@@ -15,6 +15,7 @@ import itertools
 import json
 import re
 import time
+import unicodedata
 import uuid
 from collections import deque
 from collections.abc import Callable, Sequence
@@ -46,10 +47,10 @@ _MENTION = re.compile(r"@([\w.\-]+)")
 
 
 def _looks_like_emoji(text: str) -> bool:
-    """Short, no spaces, no ASCII beyond keycap digits/#/*, and at least one non-ASCII symbol."""
-    return (0 < len(text) <= MAX_EMOJI_CHARS and not text.isascii()
-            and not any(c.isspace() or (c.isascii() and not c.isdigit() and c not in "#*")
-                        for c in text))
+    """Short, a pictograph (or keycap) in it, and no letters, spaces or control characters."""
+    kinds = [unicodedata.category(c) for c in text]
+    return (0 < len(text) <= MAX_EMOJI_CHARS and ("So" in kinds or "\u20e3" in text)
+            and not any(k[0] in "LZ" or k == "Cc" for k in kinds))
 
 
 @dataclass(frozen=True)
@@ -240,7 +241,7 @@ class Orchestrator:
 
     async def post_human_reaction(self, name: str, message_id: int, emoji: str
                                   ) -> ReactionEvent | None:
-        """A human's emoji on a message; None if they already reacted so (the log is append-only)."""
+        """A human's emoji on a message; None if they already reacted so (the log only grows)."""
         emoji = emoji.strip()
         if not _looks_like_emoji(emoji):
             raise HumanInputError("a reaction is one emoji, like 👍")

@@ -33,18 +33,19 @@ async def test_a_human_reaction_is_recorded_once_and_validated(db_path, board):
         assert isinstance(first, ReactionEvent) and first.author_id == "human:alex"
         assert await room.post_human_reaction("Alex", message.id, "👍") is None
         assert await room.post_human_reaction("Sam", message.id, "👍") is not None  # a new joiner
-        for bad in ("lol", "", "👍 👍", "<b>"):
+        for bad in ("lol", "", "👍 👍", "<b>", "é", "👍x"):
             with pytest.raises(HumanInputError, match="one emoji"):
                 await room.post_human_reaction("Alex", message.id, bad)
         with pytest.raises(HumanInputError, match="no message 99"):
             await room.post_human_reaction("Alex", 99, "🔥")
         assert await room.post_human_reaction("Alex", message.id, "1️⃣") is not None
+        assert await room.post_human_reaction("Alex", message.id, "👩‍💻") is not None
         room.request_stop("done")
         await room.run()
         view = await load_run(transcript.conn, room.run_id)
     assert [(r.author_name, r.emoji) for r in view.reactions] == [
-        ("Alex", "👍"), ("Sam", "👍"), ("Alex", "1️⃣")]
-    assert sum(isinstance(e, ReactionEvent) for e in shown) == 3
+        ("Alex", "👍"), ("Sam", "👍"), ("Alex", "1️⃣"), ("Alex", "👩‍💻")]
+    assert sum(isinstance(e, ReactionEvent) for e in shown) == 4
 
 
 async def test_a_muted_persona_takes_no_turns_even_when_mentioned(db_path, board):

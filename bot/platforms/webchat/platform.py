@@ -76,12 +76,15 @@ class WebChatPlatform:
         self.hub.publish(event.seq, encode(event_payload(event)))
 
     async def start(self, post_human: HumanPost) -> None:
+        """Serve the page. Tabs post through the attached room (its post_human also takes a thread,
+        and reactions and controls need it anyway), so `post_human` itself is not kept."""
         if self.room is None:
             raise RuntimeError("the web chat needs its room: start it with bot.session.run_session")
         self.listen()
         self._server = EmbeddedServer(build_app(self, self.token, self.port), self._sock)
-        path = self.room.transcript.path.resolve()
-        self.reader = await aiosqlite.connect(f"file:{path}?mode=ro", uri=True)
+        # A read-only connection of our own: the writer's connection is in the middle of batches.
+        uri = self.room.transcript.path.resolve().as_uri() + "?mode=ro"
+        self.reader = await aiosqlite.connect(uri, uri=True)
         self.reader.row_factory = aiosqlite.Row
         await self._server.start()
         self.url = self.public_url()
@@ -101,7 +104,7 @@ class WebChatPlatform:
             self._meter.cancel()
             await asyncio.gather(self._meter, return_exceptions=True)
             self._publish_usage()
-        pumps = [c for c in self.hub.clients]
+        pumps = list(self.hub.clients)
         self.hub.close_all()
         deadline = time.monotonic() + 3
         while any(not c.queue.empty() for c in pumps) and time.monotonic() < deadline:
