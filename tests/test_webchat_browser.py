@@ -26,12 +26,14 @@ async def _history(page) -> list[str]:
 
 async def test_a_pitch_gets_live_replies_and_reactions_in_a_real_browser(db_path):
     dialogs: list[str] = []
+    script_errors: list[str] = []
     async with live_room(db_path, "history", speed=20, seed=0) as live, \
             playwright.async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         context = await browser.new_context(viewport={"width": 1280, "height": 800})
         page = await context.new_page()
         page.on("dialog", lambda d: dialogs.append(d.message))
+        page.on("pageerror", lambda e: script_errors.append(str(e)))
         await page.goto(live.url)
 
         # The name is asked once, and remembered.
@@ -106,6 +108,7 @@ async def test_a_pitch_gets_live_replies_and_reactions_in_a_real_browser(db_path
         assert await page.locator("#me-name").inner_text() == "Alex"
         await browser.close()
     assert dialogs == []  # nothing ever ran alert()
+    assert script_errors == []
 
 
 async def test_a_token_room_works_from_its_printed_url_and_hides_the_token(db_path):
