@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+
+import aiosqlite
 import pytest
 
 from tests.webchat_support import live_room
@@ -127,4 +130,31 @@ async def test_a_token_room_works_from_its_printed_url_and_hides_the_token(db_pa
         await composer.press("Enter")  # over the WebSocket, which checks the cookie
         await page.locator("#live-messages .msg", has_text="Token rooms").wait_for()
         await page.locator("#runs .run.is-live").wait_for()  # the API checks it too
+        await browser.close()
+
+
+async def test_a_past_run_opens_read_only_and_replays(db_path):
+    async with live_room(db_path, pitch="An earlier pitch: @Tom, cloud costs?") as first:
+        await asyncio.sleep(0.5)
+        old_id = first.room.run_id
+    async with live_room(db_path, "history") as live, playwright.async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        context = await browser.new_context()
+        await context.add_init_script("localStorage.setItem('townhall.name', 'Robin')")
+        page = await context.new_page()
+        await page.goto(live.url)
+        await page.click("#runs .run:not(.is-live)")
+        await page.locator("#replay-messages .system.end").wait_for()
+        shown = await page.locator("#replay-messages .msg").count()
+        async with aiosqlite.connect(db_path) as conn:
+            (stored,) = await (await conn.execute(
+                "SELECT COUNT(*) FROM messages WHERE run_id = ? AND thread_id IS NULL",
+                (old_id,))).fetchone()
+        assert shown == stored >= 2
+        assert await page.locator("#main-composer").is_hidden()  # read-only
+        assert "earlier pitch" in await page.locator("#title").inner_text()
+        await page.click("#replay-controls button[data-speed='4']")
+        await page.locator("#replay-messages .msg").first.wait_for()
+        await page.click("#back-live")
+        assert await page.locator("#main-composer").is_visible()
         await browser.close()
