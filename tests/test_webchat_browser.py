@@ -30,7 +30,7 @@ async def _history(page) -> list[str]:
 async def test_a_pitch_gets_live_replies_and_reactions_in_a_real_browser(db_path):
     dialogs: list[str] = []
     script_errors: list[str] = []
-    async with live_room(db_path, "history", speed=20, seed=0) as live, \
+    async with live_room(db_path, "history", speed=60, seed=0) as live, \
             playwright.async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         context = await browser.new_context(viewport={"width": 1280, "height": 800})
