@@ -234,6 +234,7 @@ class RoomView {
   }
 
   renderReactions(entry) {
+    if (entry.copy) this.renderReactions(entry.copy); // the root's copy atop an open thread
     if (!entry.reactionsEl) return;
     const me = S.name ? humanId(S.name) : null;
     entry.reactionsEl.replaceChildren(...[...entry.reactions].map(([emoji, who]) => {
@@ -494,7 +495,8 @@ function openThread(view, rootId) {
   S.threadRoot = rootId;
   const box = $("thread-messages");
   box.replaceChildren();
-  box.append(view.buildMessage({ ev: root.ev, reactions: root.reactions, thread: [], el: null }, false));
+  root.copy = { ev: root.ev, reactions: root.reactions, thread: [], el: null };
+  box.append(view.buildMessage(root.copy, false));
   box.append(el("div", { class: "thread-divider", text: root.thread.length ? "Replies" : "No replies yet" }));
   for (const entry of root.thread) box.append(view.buildMessage(entry, false));
   $("thread").hidden = false;
@@ -734,7 +736,9 @@ document.addEventListener("mousedown", (e) => {
   if (!picker.hidden && !picker.contains(e.target) && !e.target.closest(".msg-actions")) picker.hidden = true;
 });
 document.addEventListener("keydown", (e) => {
-  if (e.key === "Escape") $("emoji-picker").hidden = true;
+  if (e.key !== "Escape") return;
+  if (!$("emoji-picker").hidden) $("emoji-picker").hidden = true;
+  else if (!$("thread").hidden && !e.target.closest("textarea")) closeThread();
 });
 
 // -- people, presence, controls, meter -------------------------------------------------------
