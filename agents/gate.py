@@ -38,6 +38,7 @@ class SpeakGate:
         self.last_spoke = np.full(n, -np.inf)
         self.tiredness = np.ones(n)
         self.busy = np.zeros(n, dtype=bool)  # already has a turn coming; one at a time
+        self.muted = np.zeros(n, dtype=bool)  # silenced by a human: never a candidate
 
     def candidates(self, now: float, *, author: int | None, human_author: bool,
                    mentioned: Sequence[int] = (), replied_to: int | None = None,
@@ -53,7 +54,7 @@ class SpeakGate:
             p[exchange_blocked] = 0.0
         for index in mentioned:
             p[index] = s.mention_chance
-        p[self.busy] = 0.0
+        p[self.busy | self.muted] = 0.0
         if author is not None:
             p[author] = 0.0
         chosen = np.flatnonzero(self.rng.random(p.shape[0]) < p)

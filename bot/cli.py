@@ -28,8 +28,10 @@ from bot.persona_card import render_card
 from bot.persona_import import import_command
 from bot.platforms.hosted import HOSTED_PLATFORMS, hosted_platform, replay_run_to
 from bot.platforms.terminal import TerminalPlatform, TranscriptPrinter
+from bot.platforms.webchat import WebChatError
+from bot.platforms.webchat.launch import DEFAULT_HOST, DEFAULT_PORT, serve_room
 from bot.replay import replay_into
-from bot.scenarios.setup import plan_room
+from bot.scenarios.setup import RoomPlan, plan_room
 from bot.session import SessionResult, run_session
 from bot.transcript import Transcript, resolve_db_path
 from bot.transcript.export import FORMATS, export
@@ -47,8 +49,11 @@ errors = Console(stderr=True, highlight=False, soft_wrap=True)  # one error, one
 DbOption = Annotated[str | None, typer.Option("--db", help="SQLite file [env TOWNHALL_DB; default ./townhall.db]")]
 PackOption = Annotated[str, typer.Option("--pack", help="bundled pack name or a folder")]
 RunArg = Annotated[str, typer.Argument(help="run id, a unique prefix of one, or 'last'")]
+HostOption = Annotated[str, typer.Option(help="web chat address; other than loopback needs the "
+                                              "printed token")]
+PortOption = Annotated[int, typer.Option(help="web chat port (0 = any free port)")]
 
-USER_ERRORS = (PackError, ModelSpecError, RunNotFound, ValueError, FileNotFoundError)
+USER_ERRORS = (PackError, ModelSpecError, RunNotFound, ValueError, FileNotFoundError, WebChatError)
 
 
 @contextmanager
@@ -121,7 +126,10 @@ def run(
     max_seconds: Annotated[float | None, typer.Option(help="end after this much wall time")] = None,
     name: Annotated[str, typer.Option("--as", help="your display name in the room")] = "You",
     platform_name: Annotated[str, typer.Option(
-        "--platform", help="terminal | " + " | ".join(HOSTED_PLATFORMS))] = "terminal",
+        "--platform", help="terminal | local (the web chat) | " + " | ".join(HOSTED_PLATFORMS)
+        + "; all but terminal stay open until stopped")] = "terminal",
+    host: HostOption = DEFAULT_HOST,
+    port: PortOption = DEFAULT_PORT,
     scenario: Annotated[str | None, typer.Option(
         help="discussion | meeting | feed (default: the pack's)")] = None,
     agenda: Annotated[Path | None, typer.Option(
@@ -146,8 +154,11 @@ def run(
         llms = LLMPool(model, cache_db=None if no_cache else resolve_db_path(db))
         settings = room_settings(seed, plan.speed, concurrency, max_messages, max_llm_calls,
                                  max_tokens, max_cost, max_seconds, stop_when_quiet=not live)
-        if live:
+        if live and platform_name != "local":
             platform = hosted_platform(platform_name, plan.personas)
+    if platform_name == "local":
+        _serve_web(loaded, plan, llms, db, settings, host, port, name)
+        return
     colors = {p.id: p.color for p in plan.personas}
     roles = {p.id: p.role for p in plan.personas}
     printer = TranscriptPrinter(console, colors, roles)
@@ -162,6 +173,47 @@ def run(
                                          pitch=plan.pitch, human_name=name, scenario=plan.scenario,
                                          personas=plan.personas))
     print_summary(result)
+
+
+def _serve_web(loaded, plan: RoomPlan, llms: LLMPool, db: str | None, settings: RunSettings,
+               host: str, port: int, name: str) -> None:
+    console.rule(f"[bold]{loaded.room.name}[/bold] · {len(plan.personas)} personas · "
+                 f"{plan.scenario.name} · {llms.default_spec}")
+
+    def announce(url: str) -> None:
+        console.print(f"Open [bold link={url}]{url}[/] in your browser. Ctrl-C ends the run.")
+
+    with user_errors():
+        result = asyncio.run(serve_room(loaded, llms, resolve_db_path(db), settings, host=host,
+                                        port=port, pitch=plan.pitch, human_name=name,
+                                        announce=announce, scenario=plan.scenario,
+                                        personas=plan.personas))
+    print_summary(result)
+
+
+@app.command()
+def demo(
+    model: Annotated[str, typer.Option(help=f"model for the room: {SPEC_HELP}")] = "local",
+    pack: PackOption = "board",
+    host: HostOption = DEFAULT_HOST,
+    port: PortOption = DEFAULT_PORT,
+    db: DbOption = None,
+    seed: Annotated[int, typer.Option(help="same seed + same answers = same run")] = 0,
+    speed: Annotated[float, typer.Option(help="pace of simulated time; 0 = max")] = 1.0,
+    max_seconds: Annotated[float | None, typer.Option(help="end after this much wall time")] = None,
+    max_cost: Annotated[float | None, typer.Option(help="stop once this many $ are spent")] = None,
+    pitch: Annotated[str | None, typer.Option(help="post this first (text or .md/.txt)")] = None,
+    name: Annotated[str, typer.Option("--as", help="your display name for --pitch")] = "You",
+) -> None:
+    """Open the room in your browser with the board seated, and pitch them. Runs until stopped."""
+    with user_errors():
+        loaded = load_pack(pack)
+        text = _read_text_or_file(pitch) if pitch else None
+        plan = plan_room(loaded, scenario=None, pitch=text, agenda=None, minutes_per_item=10.0,
+                         population=None, hours=12.0, speed=speed, seed=seed)
+        llms = LLMPool(model, cache_db=resolve_db_path(db))
+        settings = room_settings(seed, plan.speed, 8, None, None, None, max_cost, max_seconds)
+    _serve_web(loaded, plan, llms, db, settings, host, port, name)
 
 
 @app.command("runs")

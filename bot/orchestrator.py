@@ -17,6 +17,7 @@ import itertools
 import json
 import re
 import time
+import unicodedata
 import uuid
 from collections import deque
 from collections.abc import Awaitable, Callable, Sequence
@@ -46,7 +47,15 @@ from bot.scenarios import Scenario, make_scenario
 from bot.transcript import ParticipantRecord, RunRecord, Transcript
 
 MAX_HUMAN_MESSAGE_CHARS = 4000
+MAX_EMOJI_CHARS = 16
 _MENTION = re.compile(r"@([\w.\-]+)")
+
+
+def _looks_like_emoji(text: str) -> bool:
+    """Short, a pictograph (or keycap) in it, and no letters, spaces or control characters."""
+    kinds = [unicodedata.category(c) for c in text]
+    return (0 < len(text) <= MAX_EMOJI_CHARS and ("So" in kinds or "\u20e3" in text)
+            and not any(k[0] in "LZ" or k == "Cc" for k in kinds))
 
 
 @dataclass(frozen=True)
@@ -143,7 +152,7 @@ class Orchestrator:
         self._mentions: dict[int, tuple[int, ...]] = {}
         self._window: deque[VisibleMessage] = deque(maxlen=settings.window)
         self._said: list[deque[str]] = [deque(maxlen=20) for _ in self.personas]
-        self._reacted: set[tuple[int, int, str]] = set()
+        self._reacted: set[tuple[str, int, str]] = set()  # (author id, message id, emoji)
         self._pending: list[tuple[float, int, Turn | Timer]] = []
         self._landing: list[tuple[float, int, Turn]] = []
         self._order = itertools.count()
@@ -230,15 +239,20 @@ class Orchestrator:
 
     # -- input -------------------------------------------------------------------------------
 
+    @staticmethod
+    def human_id(name: str) -> str:
+        return "human:" + re.sub(r"[^\w.-]+", "-", name.strip().lower())[:40]
+
     async def join_human(self, name: str) -> str:
-        human_id = "human:" + re.sub(r"[^\w.-]+", "-", name.strip().lower())[:40]
+        human_id = self.human_id(name)
         self._names[human_id] = name.strip()[:80] or "Guest"
         await self.transcript.add_participant(
             self.run_id, ParticipantRecord(human_id, "human", self._names[human_id]))
         self._status("joined", id=human_id, name=self._names[human_id])
         return human_id
 
-    async def post_human(self, name: str, text: str, reply_to: int | None = None) -> MessageEvent:
+    async def post_human(self, name: str, text: str, reply_to: int | None = None,
+                         thread_id: int | None = None) -> MessageEvent:
         text = text.strip()
         if not text:
             raise HumanInputError("the message is empty")
@@ -247,14 +261,53 @@ class Orchestrator:
                                   f"{MAX_HUMAN_MESSAGE_CHARS}")
         if reply_to is not None and reply_to not in self._messages:
             raise HumanInputError(f"there is no message {reply_to} to reply to")
-        human_id = "human:" + re.sub(r"[^\w.-]+", "-", name.strip().lower())[:40]
+        if thread_id is not None and (thread_id not in self._messages
+                                      or self._messages[thread_id].thread_id is not None):
+            raise HumanInputError(f"there is no thread {thread_id} to post in")
+        if thread_id is None and reply_to is not None:  # a reply stays in its parent's thread
+            thread_id = self._messages[reply_to].thread_id
+        human_id = self.human_id(name)
         if human_id not in self._names:
             await self.join_human(name)
         now = self.clock.live_now()
         self.clock.now = now
-        event = self._add_message(human_id, "human", text, reply_to, now)
+        event = self._add_message(human_id, "human", text, reply_to, now, thread_id)
         self.clock.interrupt()
         return event
+
+    async def post_human_reaction(self, name: str, message_id: int, emoji: str
+                                  ) -> ReactionEvent | None:
+        """A human's emoji on a message; None if they already reacted so (the log only grows)."""
+        emoji = emoji.strip()
+        if not _looks_like_emoji(emoji):
+            raise HumanInputError("a reaction is one emoji, like 👍")
+        if message_id not in self._messages:
+            raise HumanInputError(f"there is no message {message_id} to react to")
+        human_id = self.human_id(name)
+        if human_id not in self._names:
+            await self.join_human(name)
+        key = (human_id, message_id, emoji)
+        if key in self._reacted:
+            return None
+        self._reacted.add(key)
+        self.usage.reactions += 1
+        event = ReactionEvent(self.run_id, next(self._seq), message_id, human_id,
+                              self._names[human_id], emoji, time.time(), self.clock.live_now())
+        self._record(event)
+        return event
+
+    def mute(self, persona_id: str, muted: bool = True) -> None:
+        """Leave a persona out of (or back into) every turn from now on; recorded like a pause."""
+        index = self._index.get(persona_id)
+        if index is None:
+            raise HumanInputError(f"there is no persona '{persona_id}' in this room")
+        if bool(self.gate.muted[index]) != muted:
+            self.gate.muted[index] = muted
+            self._status("muted" if muted else "unmuted", id=persona_id,
+                         name=self.personas[index].name)
+
+    def muted_ids(self) -> list[str]:
+        return [self.personas[i].id for i in self.gate.muted.nonzero()[0].tolist()]
 
     # -- the room's state --------------------------------------------------------------------
 
@@ -337,12 +390,12 @@ class Orchestrator:
 
     def react(self, persona: int, message_id: int, emoji: str) -> bool:
         """A persona's reaction, once per (persona, message, emoji); False if it was a repeat."""
-        key = (persona, message_id, emoji)
+        p = self.personas[persona]
+        key = (p.id, message_id, emoji)
         if key in self._reacted:
             return False
         self._reacted.add(key)
         self.usage.reactions += 1
-        p = self.personas[persona]
         self._record(ReactionEvent(self.run_id, next(self._seq), message_id, p.id, p.name, emoji,
                                    time.time(), self.clock.now))
         return True
@@ -365,7 +418,7 @@ class Orchestrator:
             self.policy.on_inherited(self._messages[copy.id])
         else:
             author = self._index.get(event.author_id)
-            self._reacted.add((-1 if author is None else author, event.message_id, event.emoji))
+            self._reacted.add((event.author_id, event.message_id, event.emoji))
             self.policy.on_inherited_reaction(event.message_id, author, event.emoji, event.vtime)
             self._record(ReactionEvent(self.run_id, next(self._seq), event.message_id,
                                        event.author_id, event.author_name, event.emoji, time.time(),

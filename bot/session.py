@@ -12,7 +12,7 @@ from agents.llm.pool import LLMPool
 from agents.packs import Pack
 from agents.persona import Persona
 from bot.orchestrator import Orchestrator, RunSettings
-from bot.platforms.base import Platform
+from bot.platforms.base import Platform, RoomAware
 from bot.scenarios import Scenario
 from bot.transcript import Transcript
 from bot.transcript.queries import RunSummary, summarize
@@ -37,6 +37,8 @@ async def run_session(pack: Pack, llms: LLMPool, db: Path, settings: RunSettings
         room = Orchestrator(pack, llms.for_persona, transcript, settings,
                             model_name=llms.default_spec, platform=platform.name,
                             scenario=scenario, title=pitch, personas=personas)
+        if isinstance(platform, RoomAware):
+            platform.attach(room)
         room.subscribe(platform.deliver)
         await room.start(**(start or {}))
         loop = asyncio.get_running_loop()

@@ -29,6 +29,8 @@ def default_script(request: LLMRequest) -> dict | str:
         return {"vote": ("for", "against", "abstain")[digest % 3],
                 "reason": f"{name}'s reason {digest % 97}"}
     roll = digest % 10
+    if request.context and (request.context.mentioned or request.context.replied_to_me):
+        roll = 0  # like people, the fake answers when it is addressed by name or replied to
     if request.schema_name == "feedchoice":
         return ({"action": "reply", "text": text} if roll < 2 else {"action": "quote", "text": text}
                 if roll < 3 else {"action": "like"} if roll < 6 else {"action": "repost"}

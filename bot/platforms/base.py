@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from bot.events import MessageEvent, RoomEvent
+
+if TYPE_CHECKING:
+    from bot.orchestrator import Orchestrator
 
 
 @dataclass(frozen=True)
@@ -33,3 +36,11 @@ class Platform(Protocol):
 
     async def stop(self) -> None:
         """Render what is queued, then disconnect."""
+
+
+@runtime_checkable
+class RoomAware(Protocol):
+    """A platform that also offers run controls (pause, stop, speed, reactions, mute) is handed the
+    room before it starts; it still only reads state and calls the orchestrator's public methods."""
+
+    def attach(self, room: Orchestrator) -> None: ...

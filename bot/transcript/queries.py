@@ -92,6 +92,17 @@ async def list_runs(conn: aiosqlite.Connection, limit: int = 50) -> list[dict]:
     return [dict(r) for r in rows]
 
 
+async def first_human_lines(conn: aiosqlite.Connection, run_ids: list[str]) -> dict[str, str]:
+    """The first thing a human said in each run: a name for runs started without a pitch."""
+    if not run_ids:
+        return {}
+    marks = ",".join("?" * len(run_ids))
+    rows = await (await conn.execute(
+        "SELECT run_id, text, MIN(seq) FROM messages WHERE author_kind = 'human' "
+        f"AND inherited = 0 AND run_id IN ({marks}) GROUP BY run_id", run_ids)).fetchall()
+    return {row[0]: row[1] for row in rows}
+
+
 async def load_participants(conn: aiosqlite.Connection, run_id: str) -> dict[str, Participant]:
     rows = await (await conn.execute(
         "SELECT id, kind, name, role, color, avatar, model FROM participants WHERE run_id = ? "

@@ -1,0 +1,240 @@
+"""One browser tab on the WebSocket: hello and catch-up, then its posts, reactions and controls.
+
+Everything a tab asks for goes through the orchestrator's public methods; every refusal comes back
+as an `error` frame the tab shows next to the composer, with the text kept so nothing is lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from typing import TYPE_CHECKING, Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from bot.orchestrator import HumanInputError
+from bot.platforms.webchat.hub import Client, catch_up
+from bot.platforms.webchat.limits import TokenBucket
+from bot.platforms.webchat.wire import encode, event_payload, participants_payload
+from bot.replay import replay_into
+from bot.transcript.queries import RunNotFound, load_run
+
+if TYPE_CHECKING:
+    from bot.platforms.webchat.platform import WebChatPlatform
+
+POST_BURST, POST_PER_SECOND = 5, 0.5  # five at once, then one every two seconds
+REACT_BURST, REACT_PER_SECOND = 10, 2.0
+MAX_NAME_CHARS = 40
+HELLO_SECONDS = 10
+MAX_SPEED = 100.0
+REPLAY_MAX_GAP = 5.0  # a live room can sit idle for minutes; a replay shortens any pause to this
+CLOSE_FINISHED, CLOSE_BEHIND = 1000, 1013
+
+
+class _Op(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    ref: int | str | None = None
+
+
+class Hello(_Op):
+    op: Literal["hello"]
+    after: int = -1
+    run_id: str | None = None
+
+
+class Post(_Op):
+    op: Literal["post"]
+    name: str
+    text: str = Field(max_length=20_000)
+    reply_to: int | None = None
+    thread_id: int | None = None
+
+
+class React(_Op):
+    op: Literal["react"]
+    name: str
+    message_id: int
+    emoji: str = Field(max_length=32)
+
+
+class Control(_Op):
+    op: Literal["pause", "resume", "stop", "replay_stop"]
+
+
+class Speed(_Op):
+    op: Literal["speed"]
+    speed: float = Field(ge=0, le=MAX_SPEED)
+
+
+class Mute(_Op):
+    op: Literal["mute"]
+    persona_id: str
+    muted: bool = True
+
+
+class Replay(_Op):
+    op: Literal["replay"]
+    run_id: str = Field(max_length=64)
+    speed: float = Field(0.0, ge=0, le=MAX_SPEED)
+
+
+_OPS = TypeAdapter(Annotated[Post | React | Control | Speed | Mute | Replay,
+                             Field(discriminator="op")])
+
+
+def _problem(error: ValidationError) -> str:
+    first = error.errors()[0]
+    where = ".".join(str(p) for p in first["loc"])
+    return f"bad request ({where}: {first['msg']})" if where else f"bad request ({first['msg']})"
+
+
+class Connection:
+    def __init__(self, ws: WebSocket, platform: WebChatPlatform) -> None:
+        self.ws = ws
+        self.platform = platform
+        self.room = platform.require_room()
+        self.client: Client | None = None
+        self.posts = TokenBucket(POST_BURST, POST_PER_SECOND)
+        self.reactions = TokenBucket(REACT_BURST, REACT_PER_SECOND)
+        self._replay: asyncio.Task | None = None
+        self._replays = 0  # numbers each replay, so a tab ignores frames of one it replaced
+
+    async def serve(self) -> None:
+        await self.ws.accept()
+        try:
+            hello = Hello.model_validate_json(
+                await asyncio.wait_for(self.ws.receive_text(), HELLO_SECONDS))
+        except (TimeoutError, ValidationError, WebSocketDisconnect, KeyError):
+            with contextlib.suppress(Exception):
+                await self.ws.close(1008, "expected a hello first")
+            return
+        reset = hello.run_id is not None and hello.run_id != self.room.run_id
+        after = -1 if reset or hello.run_id is None else hello.after
+        # Registering and snapshotting happen in one step with no await in between (see hub.py).
+        self.client, snapshot = self.platform.hub.join(after)
+        hello_frame, state_frame = self.platform.hello_frame(reset), self.platform.state_frame()
+        pump: asyncio.Task | None = None
+        try:
+            frames = await catch_up(after, snapshot, self.platform.older_frames)
+            pump = asyncio.create_task(self.client.pump(self.ws.send_text,
+                                                        [hello_frame, *frames, state_frame]))
+            pump.add_done_callback(self._pump_ended)
+            while True:
+                message = await self.ws.receive()
+                if message["type"] == "websocket.disconnect":
+                    break
+                if message.get("text") is None:
+                    await self._close(1003, "frames must be JSON text")
+                    break
+                await self._handle(message["text"])
+        except WebSocketDisconnect:
+            pass
+        finally:
+            self.platform.hub.leave(self.client)
+            for task in (pump, self._replay):
+                if task is not None:
+                    task.cancel()
+
+    def _pump_ended(self, pump: asyncio.Task) -> None:
+        if pump.cancelled() or pump.exception() is not None:
+            return
+        behind = self.client is not None and self.client.overflowed
+        code, reason = (CLOSE_BEHIND, "too far behind; reconnect") if behind else \
+            (CLOSE_FINISHED, "run finished")
+        asyncio.ensure_future(self._close(code, reason))
+
+    async def _close(self, code: int, reason: str) -> None:
+        with contextlib.suppress(Exception):
+            await self.ws.close(code, reason)
+
+    def _send(self, payload: dict, bounded: bool = True) -> None:
+        assert self.client is not None
+        self.client.push((None, encode(payload)), bounded)
+
+    def _error(self, ref: int | str | None, message: str) -> None:
+        self._send({"type": "error", "ref": ref, "message": message})
+
+    async def _handle(self, raw: str) -> None:
+        try:
+            op = _OPS.validate_json(raw)
+        except ValidationError as exc:
+            ref = None
+            with contextlib.suppress(Exception):
+                ref = json.loads(raw).get("ref")
+            self._error(ref if isinstance(ref, int | str) else None, _problem(exc))
+            return
+        try:
+            await self._dispatch(op)
+        except HumanInputError as exc:
+            self._error(op.ref, str(exc))
+
+    async def _dispatch(self, op: Post | React | Control | Speed | Mute | Replay) -> None:
+        room = self.room
+        live = self.platform.finished_reason is None
+        if isinstance(op, Replay):
+            await self._start_replay(op)
+            return
+        if isinstance(op, Control) and op.op == "replay_stop":
+            if self._replay:
+                self._replay.cancel()
+            return
+        if not live:
+            raise HumanInputError("this run has ended")
+        match op:
+            case Post():
+                name = self._check_name(op.name)
+                wait = self.posts.take()
+                if wait:
+                    raise HumanInputError(f"slow down: you can post again in {wait:.0f} s")
+                event = await room.post_human(name, op.text, op.reply_to, op.thread_id)
+                self._send({"type": "ack", "ref": op.ref, "id": event.id, "seq": event.seq})
+            case React():
+                name = self._check_name(op.name)
+                wait = self.reactions.take()
+                if wait:
+                    raise HumanInputError(f"slow down: you can react again in {wait:.0f} s")
+                event = await room.post_human_reaction(name, op.message_id, op.emoji)
+                self._send({"type": "ack", "ref": op.ref, "seq": event.seq if event else None})
+            case Control(op="pause"):
+                room.pause()
+            case Control(op="resume"):
+                room.resume()
+            case Control(op="stop"):
+                room.request_stop("stopped from the web chat")
+            case Speed():
+                room.set_speed(op.speed)
+            case Mute():
+                room.mute(op.persona_id, op.muted)
+
+    def _check_name(self, name: str) -> str:
+        name = " ".join(name.split())
+        if not name or len(name) > MAX_NAME_CHARS or not name.isprintable():
+            raise HumanInputError(f"pick a display name of 1 to {MAX_NAME_CHARS} characters")
+        taken = {n.lower() for p in self.room.personas for n in (p.name, p.first_name, p.id)}
+        if name.lower() in taken:
+            raise HumanInputError(f"'{name}' is a persona in this room — pick another display name")
+        return name
+
+    async def _start_replay(self, op: Replay) -> None:
+        if self._replay:
+            self._replay.cancel()
+        try:
+            view = await load_run(self.platform.reader, op.run_id)
+        except RunNotFound as exc:
+            raise HumanInputError(str(exc)) from None
+        run = {k: view.run[k] for k in ("id", "title", "pack", "model", "status", "started_at",
+                                        "finished_at", "stop_reason")}
+        self._replays += 1
+        number = self._replays
+        self._send({"type": "replay_start", "replay": number, "run": run, "speed": op.speed,
+                    "participants": participants_payload(view.participants.values())}, False)
+
+        async def play() -> None:
+            await replay_into(view.events, lambda e: self._send(
+                {"type": "replay", "replay": number, "event": event_payload(e)}, False), op.speed,
+                REPLAY_MAX_GAP)
+            self._send({"type": "replay_end", "replay": number, "run_id": run["id"]}, False)
+
+        self._replay = asyncio.create_task(play(), name=f"replay-{run['id']}")
