@@ -1,0 +1,181 @@
+"""`townhall batch`: run variants × seeds, show progress, then write the report."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+from agents.llm.pool import LLMPool
+from agents.llm.registry import SPEC_HELP
+from agents.packs import load_pack
+from bot.batch.aggregate import BatchReport, aggregate
+from bot.batch.ledger import known_batches
+from bot.batch.meter import BatchTotals
+from bot.batch.plan import BatchError, BatchPlan, new_batch_id, parse_variants
+from bot.batch.report import to_html, to_json
+from bot.batch.room import check_scenario
+from bot.batch.runner import BatchResult, LocalRunner
+from bot.batch.stance import LexiconClassifier, ModelClassifier, StanceClassifier
+from bot.transcript import Transcript, resolve_db_path
+
+status = Console(stderr=True, highlight=False)
+
+
+def make_classifier(mode: str, llms: LLMPool) -> StanceClassifier:
+    if mode not in {"auto", "model", "lexicon"}:
+        raise BatchError(f"--classify {mode}: use auto, model or lexicon")
+    backend = llms.get(llms.default_spec)
+    if mode == "model" and not backend.decides:
+        raise BatchError(f"--classify model: '{llms.default_spec}' cannot label text (it does not "
+                         "produce structured output) — fix: --classify lexicon or another --model")
+    if mode == "lexicon" or not backend.decides:
+        return LexiconClassifier()
+    return ModelClassifier(backend)
+
+
+async def build_report(db: Path, batch_id: str, classifier: StanceClassifier,
+                       threshold: int) -> BatchReport:
+    async with Transcript(db) as transcript:
+        report = await aggregate(transcript.conn, batch_id, classifier,
+                                 backlash_threshold=threshold)
+    if isinstance(classifier, ModelClassifier) and classifier.fell_back:
+        report.notes.append(f"The model labelled {classifier.labelled} replies; "
+                            f"{classifier.fell_back} fell back to the lexicon (unusable output).")
+    if isinstance(classifier, ModelClassifier):
+        report.notes.append(f"Labelling cost {classifier.calls} model calls, {classifier.tokens:,} "
+                            f"tokens, ${classifier.cost_usd:.4f}.")
+    return report
+
+
+def _fields(totals: BatchTotals) -> dict:
+    return {"messages": totals.messages, "tokens": totals.tokens, "cost": totals.cost_usd,
+            "failed": totals.runs_failed}
+
+
+async def _drive(runner, show_progress: bool) -> BatchResult:
+    loop = asyncio.get_running_loop()
+    for sig, why in ((signal.SIGINT, "interrupted (Ctrl-C)"), (signal.SIGTERM, "terminated")):
+        loop.add_signal_handler(sig, runner.stop, why)
+    progress = Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("· {task.fields[messages]:,} msgs · {task.fields[tokens]:,} tokens · "
+                   "${task.fields[cost]:.4f} · {task.fields[failed]} failed ·"),
+        TimeRemainingColumn(), console=status, disable=not show_progress, transient=False)
+    work = asyncio.create_task(runner.run())
+    try:
+        with progress:
+            task = progress.add_task(f"batch {runner.plan.batch_id}", total=None,
+                                     **_fields(runner.totals))
+            while not work.done():
+                await asyncio.wait({work}, timeout=0.25)
+                t = runner.totals
+                progress.update(task, total=t.runs_total or None,
+                                completed=t.runs_skipped + t.runs_done + t.runs_failed,
+                                **_fields(t))
+        return await work
+    finally:
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.remove_signal_handler(sig)
+
+
+def _opt(*names: str, help: str) -> typer.models.OptionInfo:  # noqa: A002 - typer's own name
+    return typer.Option(*names, help=help)
+
+
+Variants = Annotated[list[str], _opt("--variant", help="NAME=FILE.md or NAME=TEXT; repeatable")]
+DbPath = Annotated[str | None, _opt("--db", help="SQLite file [env TOWNHALL_DB; default "
+                                                 "./townhall.db]")]
+BatchId = Annotated[str | None, _opt("--batch-id", help="resume (or name) a batch: finished runs "
+                                                       "are skipped")]
+Money = Annotated[float | None, _opt(help="stop the batch once this many dollars are spent")]
+
+
+def batch_command(
+    variant: Variants,
+    runs: Annotated[int, _opt(help="runs (seeds) per variant")] = 20,
+    pack: Annotated[str, _opt("--pack", help="bundled pack name or a folder")] = "board",
+    scenario: Annotated[str, _opt(help="discussion | meeting | feed")] = "discussion",
+    model: Annotated[str, _opt(help=f"model for the room: {SPEC_HELP}")] = "history",
+    db: DbPath = None,
+    batch_id: BatchId = None,
+    seed: Annotated[int, _opt(help="first seed; run i of a variant uses seed+i")] = 0,
+    concurrency: Annotated[int, _opt(help="model calls in flight, whole batch")] = 8,
+    parallel: Annotated[int, _opt(help="rooms running at once")] = 8,
+    max_cost: Money = None,
+    max_messages: Annotated[int | None, _opt(help="end each run after this many messages")] = None,
+    max_seconds: Annotated[float | None, _opt(help="end each run after this wall time")] = None,
+    backlash: Annotated[int, _opt(help="negative replies that make a run a backlash")] = 3,
+    classify: Annotated[str, _opt(help="reply stance by: auto | model | lexicon")] = "auto",
+    report: Annotated[Path | None, _opt("--report", help="write the HTML report here")] = None,
+    as_json: Annotated[bool, _opt("--json", help="print the report as JSON on stdout")] = False,
+    ray: Annotated[str | None, _opt("--ray", help="Ray cluster: ADDRESS, auto or local")] = None,
+    ray_workers: Annotated[int | None, _opt(help="Ray workers (default: the cluster CPUs)")] = None,
+    batch_api: Annotated[bool, _opt("--batch-api", help="provider batch API (half price)")] = False,
+    name: Annotated[str, _opt("--as", help="the name the stimulus is posted under")] = "You",
+) -> None:
+    """Run each variant many times (seeds) and report the distribution of responses."""
+    from bot.cli import room_settings, user_errors
+
+    with user_errors():
+        if runs < 0:
+            raise BatchError("--runs must be 0 or more")
+        if backlash < 1:
+            raise BatchError("--backlash must be 1 or more")
+        variants = parse_variants(variant)
+        check_scenario(scenario)
+        loaded = load_pack(pack)
+        llms = LLMPool(model)
+        classifier = make_classifier(classify, llms)
+        if batch_api:
+            raise BatchError(f"--batch-api: the model '{model}' has no batch API in this build "
+                             "(it needs the Anthropic backend) — fix: drop --batch-api")
+        plan = BatchPlan(batch_id or new_batch_id(), loaded.name, scenario, model, variants, runs,
+                         seed, room_settings(seed, 0.0, concurrency, max_messages, None, None,
+                                             None, max_seconds), name)
+        database = resolve_db_path(db)
+        if ray:
+            from bot.batch.ray_cluster import RayRunner
+            runner = RayRunner(plan, database, address=ray, workers=ray_workers,
+                               parallel=parallel, concurrency=concurrency, max_cost=max_cost)
+        else:
+            runner = LocalRunner(plan, loaded, llms, database, parallel=parallel,
+                                 concurrency=concurrency, max_cost=max_cost)
+        status.print(f"batch [bold]{plan.batch_id}[/bold] · {len(variants)} variants × {runs} runs "
+                     f"· {loaded.name} · {scenario} · {model}")
+        result = asyncio.run(_drive(runner, show_progress=True))
+        t = result.totals
+        status.print(f"{t.runs_done} runs done, {t.runs_skipped} already done, {t.runs_failed} "
+                     f"failed · {t.messages:,} messages · {t.tokens:,} tokens · ${t.cost_usd:.4f}")
+        for failure in result.failures[:5]:
+            status.print(f"[yellow]failed:[/yellow] {failure}")
+        if result.stopped:
+            status.print(f"[yellow]{result.stopped}[/yellow] — resume with "
+                         f"[bold]--batch-id {plan.batch_id}[/bold]")
+        if not (report or as_json):
+            asyncio.run(llms.aclose())
+            return
+        try:
+            built = asyncio.run(build_report(database, plan.batch_id, classifier, backlash))
+        except LookupError as exc:
+            raise BatchError(f"{exc} — nothing to report yet") from None
+        finally:
+            asyncio.run(llms.aclose())
+        if report:
+            report.write_text(to_html(built), encoding="utf-8")
+            status.print(f"wrote {report}")
+        for v in built.variants:
+            status.print(f"[bold]{v.name}[/bold]: {v.verdict}")
+        if as_json:
+            sys.stdout.write(to_json(built) + "\n")
+    if result.stopped:
+        raise typer.Exit(3)
+
+
+__all__ = ["batch_command", "known_batches"]
