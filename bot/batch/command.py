@@ -142,7 +142,7 @@ def batch_command(
         database = resolve_db_path(db)
         if ray:
             from bot.batch.ray_cluster import RayRunner
-            runner = RayRunner(plan, database, address=ray, workers=ray_workers,
+            runner = RayRunner(plan, loaded, database, address=ray, workers=ray_workers,
                                parallel=parallel, concurrency=concurrency, max_cost=max_cost)
         else:
             runner = LocalRunner(plan, loaded, llms, database, parallel=parallel,

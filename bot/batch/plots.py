@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import matplotlib
 
@@ -14,14 +15,16 @@ from bot.batch.aggregate import BatchReport  # noqa: E402
 
 plt.rcParams.update({"svg.fonttype": "none", "font.size": 9, "axes.spines.top": False,
                      "axes.spines.right": False, "svg.hashsalt": "townhall"})
+_METADATA = re.compile(r"<metadata>.*?</metadata>", re.DOTALL)
 COLORS = ["#5865f2", "#e67e22", "#2ecc71", "#e74c3c", "#9b59b6", "#1abc9c", "#f1c40f", "#34495e"]
 
 
-def _svg(fig: plt.Figure, title: str) -> str:
+def _svg(fig: plt.Figure) -> str:
     buffer = io.StringIO()
-    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None, "Title": title})
+    fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(fig)
     text = buffer.getvalue()
+    text = _METADATA.sub("", text)  # an RDF block nobody reads inline
     return text[text.index("<svg"):]  # drop the XML prolog and doctype: the SVG goes inline
 
 
@@ -44,7 +47,7 @@ def distribution(report: BatchReport) -> str:
     ax.set_ylabel("share of runs")
     ax.set_xticks(np.arange(top + 1))
     ax.legend(frameon=False)
-    return _svg(fig, "Negative replies per run")
+    return _svg(fig)
 
 
 def timeline(report: BatchReport) -> str:
@@ -61,7 +64,7 @@ def timeline(report: BatchReport) -> str:
     ax.set_xlabel("simulated minutes after the post")
     ax.set_ylabel("mean stance of replies")
     ax.legend(frameon=False)
-    return _svg(fig, "Sentiment over time")
+    return _svg(fig)
 
 
 def persona_heatmap(report: BatchReport) -> str:
@@ -87,4 +90,4 @@ def persona_heatmap(report: BatchReport) -> str:
                     color="white" if grid[i, j] > 0.6 * max(1.0, grid.max()) else "black")
     fig.colorbar(image, ax=ax, label="negative replies per run")
     ax.spines[:].set_visible(False)
-    return _svg(fig, "Negative replies per persona")
+    return _svg(fig)

@@ -20,7 +20,7 @@ border-bottom:1px solid #ddd;padding-bottom:.2em}h3{margin-bottom:.3em}.meta{col
 .risk-high{border-color:#e74c3c;background:#fdf0ef}.risk-moderate{border-color:#e67e22;
 background:#fdf6ee}.risk-low{border-color:#2ecc71;background:#effaf3}
 table{border-collapse:collapse;margin:.5em 0}td,th{padding:.25em .7em;border-bottom:1px solid #eee;
-text-align:left}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}
+text-align:left}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 figure{margin:1em 0}figcaption{color:#666;font-size:.9em}.plot svg{max-width:100%;height:auto}
 .bar{display:inline-block;height:.8em;background:#5865f2;vertical-align:middle}
 blockquote{margin:.3em 0 .3em 1em;color:#444;border-left:3px solid #ccc;padding-left:.6em}

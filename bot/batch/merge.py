@@ -1,0 +1,50 @@
+"""Move whole runs between transcript files: how Ray workers' runs end up in the one SQLite file.
+
+A run is copied with every row of every table that holds it, in one transaction, so the target
+either has all of a run or none of it (a driver killed mid-merge leaves nothing half-copied).
+"""
+
+from __future__ import annotations
+
+import aiosqlite
+
+RUN_TABLES = ("runs", "participants", "messages", "reactions", "decisions", "llm_calls",
+              "run_events")
+
+RunRows = dict[str, tuple[list[str], list[tuple]]]
+
+
+async def export_run(conn: aiosqlite.Connection, run_id: str) -> RunRows:
+    rows: RunRows = {}
+    for table in RUN_TABLES:
+        key = "id" if table == "runs" else "run_id"
+        async with conn.execute(f"SELECT * FROM {table} WHERE {key} = ?", (run_id,)) as cursor:
+            columns = [d[0] for d in cursor.description]
+            rows[table] = (columns, [tuple(r) for r in await cursor.fetchall()])
+    return rows
+
+
+async def import_run(conn: aiosqlite.Connection, rows: RunRows) -> None:
+    await conn.execute("BEGIN")
+    try:
+        for table in RUN_TABLES:
+            columns, values = rows[table]
+            if values:
+                marks = ",".join("?" * len(columns))
+                await conn.executemany(
+                    f"INSERT INTO {table} ({','.join(columns)}) VALUES ({marks})", values)
+        await conn.execute("COMMIT")
+    except BaseException:
+        await conn.execute("ROLLBACK")
+        raise
+
+
+def usage_of(rows: RunRows) -> tuple[int, int, int, float]:
+    """(persona messages, reactions, tokens, dollars) of an exported run, for the progress bar."""
+    columns, messages = rows["messages"]
+    kind = columns.index("author_kind")
+    persona_messages = sum(1 for m in messages if m[kind] == "persona")
+    columns, calls = rows["llm_calls"]
+    i_in, i_out, i_cost = (columns.index(c) for c in ("input_tokens", "output_tokens", "cost_usd"))
+    tokens = sum(c[i_in] + c[i_out] for c in calls)
+    return persona_messages, len(rows["reactions"][1]), tokens, sum(c[i_cost] for c in calls)

@@ -1,0 +1,183 @@
+"""Batch runs: numbers checked by hand on a tiny room, resume after SIGKILL, bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from agents.llm.pool import LLMPool
+from agents.packs import load_pack
+from bot.batch.aggregate import aggregate, bootstrap_interval
+from bot.batch.runner import LocalRunner
+from bot.batch.stance import LexiconClassifier, ModelClassifier
+from bot.transcript import Transcript
+from tests.batch_fixtures import (
+    ANA_NEGATIVE,
+    ANA_POSITIVE,
+    BEN_NEGATIVE,
+    fake_model,
+    plan,
+    write_pack,
+)
+from tests.conftest import townhall_command
+
+
+async def run_tiny(tmp_path: Path, db: Path, batch_id: str = "tiny1"):
+    pack = load_pack(str(write_pack(tmp_path)))
+    model = fake_model()
+    runner = LocalRunner(plan(batch_id), pack, LLMPool("fake", {"fake": model}), db,
+                         parallel=3, concurrency=2)
+    return await runner.run(), model
+
+
+async def test_tiny_batch_numbers_match_hand_computation(tmp_path, db_path):
+    result, _ = await run_tiny(tmp_path, db_path)
+    assert (result.totals.runs_done, result.totals.runs_failed, result.stopped) == (8, 0, None)
+    async with Transcript(db_path) as t:
+        report = await aggregate(t.conn, "tiny1", LexiconClassifier(), backlash_threshold=2)
+        # Independent of the aggregation code: the first negative reply of each run, in SQL.
+        firsts = await (await t.conn.execute(
+            "SELECT MIN(m.vtime - h.vtime) FROM messages m JOIN messages h ON h.run_id = m.run_id "
+            "AND h.author_kind = 'human' JOIN runs r ON r.id = m.run_id "
+            "WHERE r.variant = 'a' AND m.text IN (?, ?) GROUP BY m.run_id ORDER BY 1",
+            (ANA_NEGATIVE, BEN_NEGATIVE))).fetchall()
+    a, b = report.variants
+    assert (a.name, b.name, a.runs, b.runs) == ("a", "b", 4, 4)
+    # Variant a, 4 seeds: Ana objects every run, Ben on seeds 0 and 2 (else 👍), Cy always 👎.
+    assert a.negative_per_run == [2, 1, 2, 1]
+    assert (a.backlash.estimate, a.backlash_runs) == (0.5, 2)
+    assert 0.0 <= a.backlash.low < 0.5 < a.backlash.high <= 1.0
+    assert a.replies_per_run == 6 / 4 and a.reactions_per_run == 6 / 4
+    assert a.turns == 12 and a.reply_rate == 0.5 and a.reaction_rate == 0.5
+    assert a.emoji == {"👎": 4, "👍": 2}
+    assert a.stance == {"negative": 6, "neutral": 0, "positive": 0}
+    by_id = {p.id: p for p in a.personas}
+    ana = by_id["ana"]
+    assert (ana.negative, ana.negative_runs, ana.negative_per_run) == (4, 4, 1.0)
+    assert (by_id["ben"].negative, by_id["ben"].negative_runs) == (2, 2)
+    assert by_id["cy"].reactions == 4 and by_id["cy"].replies == 0
+    assert by_id["ana"].first_negative + by_id["ben"].first_negative == 4
+    assert a.first_negative_seconds == pytest.approx([row[0] for row in firsts])
+    assert a.first_negative_median == pytest.approx(
+        (a.first_negative_seconds[1] + a.first_negative_seconds[2]) / 2)
+    # Both objections share "price" and "terrible"; "price" wins the tie alphabetically.
+    assert [(t.label, t.count) for t in a.themes] == [("price / terrible", 6)]
+    assert {q.text for q in a.themes[0].quotes} == {ANA_NEGATIVE, BEN_NEGATIVE}
+    # Variant b: Ana is pleased, Ben ignores, Cy 👍 — no backlash, and a certain zero.
+    assert b.negative_per_run == [0, 0, 0, 0]
+    assert (b.backlash.estimate, b.backlash.low, b.backlash.high) == (0.0, 0.0, 0.0)
+    assert b.turns == 12 and b.reply_rate == pytest.approx(1 / 3)
+    assert b.reaction_rate == pytest.approx(1 / 3)
+    assert b.stance == {"negative": 0, "neutral": 0, "positive": 4}
+    assert b.emoji == {"👍": 4} and b.first_negative_median is None and b.themes == []
+    assert a.verdict.startswith("High backlash risk: 50% of 4 runs")
+    assert "Ana Ito and Ben Okoro" in a.verdict and "price / terrible" in a.verdict
+    assert b.verdict.startswith("Low backlash risk: 0% of 4 runs") and "safest" in b.verdict
+
+
+async def test_model_labels_drive_the_numbers(tmp_path, db_path):
+    _, model = await run_tiny(tmp_path, db_path)
+    classifier = ModelClassifier(model)
+    async with Transcript(db_path) as t:
+        report = await aggregate(t.conn, "tiny1", classifier, backlash_threshold=2)
+    a, b = report.variants
+    # The scripted labeller calls only "scam" negative: Ben's objection becomes neutral.
+    assert a.stance == {"negative": 4, "neutral": 2, "positive": 0}
+    assert a.negative_per_run == [1, 1, 1, 1] and a.backlash.estimate == 0.0
+    assert b.stance == {"negative": 0, "neutral": 4, "positive": 0}
+    assert classifier.labelled == 3 and classifier.fell_back == 0  # 2 + 1 distinct texts
+    assert report.classifier == "model (fake)"
+    labelling = [r for r in model.requests if r.schema_name == "stances"]
+    assert len(labelling) == 2 and ANA_POSITIVE in labelling[-1].messages[0].content
+
+
+async def test_a_finished_batch_is_not_run_again(tmp_path, db_path):
+    await run_tiny(tmp_path, db_path)
+    again, model = await run_tiny(tmp_path, db_path)
+    assert (again.totals.runs_skipped, again.totals.runs_done) == (8, 0)
+    assert model.requests == []
+
+
+def test_bootstrap_interval_is_seeded_and_bounded():
+    hits = [True] * 3 + [False] * 7
+    first, second = bootstrap_interval(hits), bootstrap_interval(hits)
+    assert first == second and first.estimate == 0.3
+    assert 0.0 <= first.low < 0.3 < first.high <= 0.7
+
+
+def _count(db: Path, sql: str) -> list[tuple]:
+    with sqlite3.connect(db) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_killed_batch_resumes_without_duplicating(tmp_path, cli_env):
+    db = Path(cli_env["TOWNHALL_DB"])
+    command = townhall_command() + [
+        "batch", "--variant", "a=We raise prices by 40%.", "--variant", "b=Free tier stays.",
+        "--runs", "6", "--model", "fake:latency=0.03", "--parallel", "2", "--batch-id", "kill1"]
+    process = subprocess.Popen(command, env=cli_env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 60
+    finished: list[tuple] = []
+    while time.monotonic() < deadline:
+        if db.exists():
+            try:
+                finished = _count(db, "SELECT id FROM runs WHERE status = 'finished'")
+            except sqlite3.OperationalError:
+                finished = []
+        if len(finished) >= 2:
+            break
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait(10)
+    before = {r[0] for r in _count(db, "SELECT id FROM runs WHERE status = 'finished'")}
+    running = _count(db, "SELECT COUNT(*) FROM runs WHERE status = 'running'")[0][0]
+    assert 2 <= len(before) < 12 and running >= 1, "the kill must land mid-batch"
+
+    resumed = subprocess.run(command + ["--json"], env=cli_env, capture_output=True, text=True,
+                             timeout=120)
+    assert resumed.returncode == 0, resumed.stderr
+    assert f"{len(before)} already done" in resumed.stderr
+    rows = _count(db, "SELECT variant, seed, COUNT(*) FROM runs WHERE batch_id = 'kill1' AND "
+                      "status = 'finished' GROUP BY variant, seed")
+    assert sorted((v, s) for v, s, _ in rows) == [(v, s) for v in "ab" for s in range(6)]
+    assert all(n == 1 for _, _, n in rows)
+    after = {r[0] for r in _count(db, "SELECT id FROM runs WHERE status = 'finished'")}
+    assert before <= after  # the runs finished before the kill were kept, not re-run
+    assert _count(db, "SELECT COUNT(*) FROM runs WHERE status = 'running'")[0][0] == 0
+    interrupted = _count(db, "SELECT COUNT(*) FROM runs WHERE status = 'interrupted'")[0][0]
+    assert interrupted == running
+    report = json.loads(resumed.stdout)
+    assert report["batch_id"] == "kill1" and [v["runs"] for v in report["variants"]] == [6, 6]
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--variant", "a"], "expected NAME=FILE or NAME=TEXT"),
+    (["--variant", "a=missing.md"], "no file missing.md"),
+    (["--variant", "a=x", "--variant", "a=y"], "given twice"),
+    (["--variant", "a=x", "--scenario", "poll"], "--scenario poll: unknown"),
+    (["--variant", "a=x", "--model", "nope"], "unknown model 'nope'"),
+    (["--variant", "a=x", "--batch-api"], "--batch-api"),
+])
+def test_bad_input_is_one_clear_line(args, message, cli_env):
+    done = subprocess.run(townhall_command() + ["batch", *args], env=cli_env,
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert message in done.stderr and "Traceback" not in done.stderr
+
+
+def test_resume_refuses_different_inputs(cli_env):
+    base = townhall_command() + ["batch", "--runs", "1", "--batch-id", "same", "--model", "fake"]
+    first = subprocess.run(base + ["--variant", "a=One text."], env=cli_env, capture_output=True,
+                           text=True, timeout=60)
+    assert first.returncode == 0, first.stderr
+    other = subprocess.run(base + ["--variant", "a=Another text."], env=cli_env,
+                           capture_output=True, text=True, timeout=60)
+    assert other.returncode == 2 and "its text differs" in other.stderr
