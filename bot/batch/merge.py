@@ -24,15 +24,17 @@ async def export_run(conn: aiosqlite.Connection, run_id: str) -> RunRows:
     return rows
 
 
-async def import_run(conn: aiosqlite.Connection, rows: RunRows) -> None:
+async def import_runs(conn: aiosqlite.Connection, runs: list[RunRows]) -> None:
+    """Copy whole runs in; one transaction (and one commit) for the lot."""
     await conn.execute("BEGIN")
     try:
-        for table in RUN_TABLES:
-            columns, values = rows[table]
-            if values:
-                marks = ",".join("?" * len(columns))
-                await conn.executemany(
-                    f"INSERT INTO {table} ({','.join(columns)}) VALUES ({marks})", values)
+        for rows in runs:
+            for table in RUN_TABLES:
+                columns, values = rows[table]
+                if values:
+                    marks = ",".join("?" * len(columns))
+                    await conn.executemany(
+                        f"INSERT INTO {table} ({','.join(columns)}) VALUES ({marks})", values)
         await conn.execute("COMMIT")
     except BaseException:
         await conn.execute("ROLLBACK")

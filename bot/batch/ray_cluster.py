@@ -20,7 +20,7 @@ import personas
 from agents.llm.pool import LLMPool
 from agents.packs import Pack
 from bot.batch.ledger import check_resumable, completed_jobs
-from bot.batch.merge import export_run, import_run, usage_of
+from bot.batch.merge import RunRows, export_run, import_runs, usage_of
 from bot.batch.meter import BatchMeter, BatchTotals
 from bot.batch.plan import BatchError, BatchPlan, Job
 from bot.batch.runner import BATCH_STOP, BatchResult, RoomRunner
@@ -40,15 +40,17 @@ class BatchWorker:
         self.transcript: Transcript | None = None
         self._opening = asyncio.Lock()
 
-    async def run(self, job: Job) -> tuple[str, str, dict | None]:
+    async def run(self, jobs: list[Job]) -> list[tuple[Job, str, str, RunRows | None]]:
+        """Run a chunk of jobs at once; finished runs come back whole, to be merged."""
         async with self._opening:
             if self.transcript is None:
                 self.transcript = Transcript(self.db)
                 await self.transcript.open()
-        run_id, status = await self.rooms.run_job(job, self.transcript)
+        outcomes = await asyncio.gather(*(self.rooms.run_job(j, self.transcript) for j in jobs))
         await self.transcript.flush()
-        rows = await export_run(self.transcript.conn, run_id) if status == "finished" else None
-        return run_id, status, rows
+        return [(job, run_id, status,
+                 await export_run(self.transcript.conn, run_id) if status == "finished" else None)
+                for job, (run_id, status) in zip(jobs, outcomes, strict=True)]
 
     def stop(self, reason: str) -> None:
         self.rooms.stop(reason)
@@ -90,6 +92,8 @@ class RayRunner:
         except ImportError:
             raise BatchError("--ray: Ray is not installed — fix: pip install 'townhall[ray]'"
                              ) from None
+        if ray.is_initialized():
+            return ray, False
         # Ship our own packages to the workers, so a cluster needs only the dependencies.
         runtime_env = {"py_modules": [agents, bot, personas]}
         try:
@@ -99,7 +103,7 @@ class RayRunner:
         except (ConnectionError, RuntimeError, ValueError) as exc:
             raise BatchError(f"--ray {self.address}: cannot connect ({exc}) — fix: start a "
                              "cluster with `ray start --head`, or use --ray local") from None
-        return ray
+        return ray, True
 
     async def run(self) -> BatchResult:
         async with Transcript(self.db) as transcript:
@@ -110,11 +114,12 @@ class RayRunner:
             self.totals.runs_total = len(jobs)
             self.totals.runs_skipped = len(jobs) - len(pending)
             if pending:
-                ray = self._connect()
+                ray, started = self._connect()
                 try:
                     await self._run(ray, pending, transcript)
                 finally:
-                    ray.shutdown()
+                    if started:  # a cluster connection the caller made is theirs to close
+                        ray.shutdown()
         return BatchResult(self.plan.batch_id, self.totals, self.stop_reason, self.failures)
 
     async def _run(self, ray, pending: deque[Job], transcript: Transcript) -> None:
@@ -123,42 +128,49 @@ class RayRunner:
         if count > cpus:
             raise BatchError(f"--ray-workers {count}: the cluster has {cpus} CPUs — fix: use at "
                              f"most {cpus}, or add nodes")
+        # Each worker keeps two chunks in flight (one running while the other travels and is
+        # merged), each half its share of --parallel: Ray's per-call cost is paid per chunk.
         per_worker = max(1, -(-self.parallel // count))
-        actor_class = ray.remote(num_cpus=1, max_concurrency=per_worker + 1)(BatchWorker)
+        chunk = max(1, min(-(-per_worker // 2), len(pending) // (count * 2)))
+        actor_class = ray.remote(num_cpus=1, max_concurrency=3)(BatchWorker)
         self._actors = [actor_class.remote(self.plan, self.pack, i,
                                            max(1, self.concurrency // count))
                         for i in range(count)]
-        feeders = [self._feed(actor, pending, transcript)
-                   for actor in self._actors for _ in range(per_worker)]
+        feeders = [self._feed(actor, pending, transcript, chunk)
+                   for actor in self._actors for _ in range(2)]
         try:
             await asyncio.gather(*feeders)
         finally:
             await asyncio.gather(*(a.close.remote() for a in self._actors),
                                  return_exceptions=True)
 
-    async def _feed(self, actor, pending: deque[Job], transcript: Transcript) -> None:
+    async def _feed(self, actor, pending: deque[Job], transcript: Transcript,
+                    chunk: int) -> None:
         while pending and self.stop_reason is None:
-            job = pending.popleft()
+            jobs = [pending.popleft() for _ in range(min(chunk, len(pending)))]
             try:
-                run_id, status, rows = await actor.run.remote(job)
+                outcomes = await actor.run.remote(jobs)
             except Exception as exc:  # a worker that died costs its runs, not the batch
-                self.totals.runs_failed += 1
-                self.failures.append(f"{job.variant} seed {job.seed}: worker failed: "
-                                     f"{type(exc).__name__}")
+                self.totals.runs_failed += len(jobs)
+                self.failures += [f"{j.variant} seed {j.seed}: worker failed: "
+                                  f"{type(exc).__name__}" for j in jobs]
                 continue
-            if status == "failed":
-                self.totals.runs_failed += 1
-                self.failures.append(f"{job.variant} seed {job.seed}: run {run_id} failed")
-            if rows is None:
-                continue
+            finished = [rows for *_, rows in outcomes if rows is not None]
             async with self._merging:
-                await import_run(transcript.conn, rows)
-            messages, reactions, tokens, cost = usage_of(rows)
-            self.totals.runs_done += 1
-            self.totals.messages += messages
-            self.totals.reactions += reactions
-            self.totals.tokens += tokens
-            if cost:
-                self.totals.cost_usd += cost
-                if self.max_cost is not None and self.totals.cost_usd >= self.max_cost:
-                    self.stop(f"max-cost ${self.max_cost:g} reached")
+                await import_runs(transcript.conn, finished)
+            for job, run_id, status, rows in outcomes:
+                if status == "failed":
+                    self.totals.runs_failed += 1
+                    self.failures.append(f"{job.variant} seed {job.seed}: run {run_id} failed")
+                if rows is not None:
+                    self._count(rows)
+
+    def _count(self, rows: RunRows) -> None:
+        messages, reactions, tokens, cost = usage_of(rows)
+        self.totals.runs_done += 1
+        self.totals.messages += messages
+        self.totals.reactions += reactions
+        self.totals.tokens += tokens
+        self.totals.cost_usd += cost
+        if self.max_cost is not None and self.totals.cost_usd >= self.max_cost:
+            self.stop(f"max-cost ${self.max_cost:g} reached")
