@@ -8,6 +8,7 @@ import signal
 import sqlite3
 import subprocess
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -181,3 +182,57 @@ def test_resume_refuses_different_inputs(cli_env):
     other = subprocess.run(base + ["--variant", "a=Another text."], env=cli_env,
                            capture_output=True, text=True, timeout=60)
     assert other.returncode == 2 and "its text differs" in other.stderr
+
+
+async def test_max_cost_stops_the_batch_and_a_resume_finishes_it(tmp_path, db_path):
+    pack = load_pack(str(write_pack(tmp_path)))
+    priced = fake_model()
+    priced.price_per_token = 0.00005  # ~1 cent a call, ~3.5 a run: the budget ends it early
+    runner = LocalRunner(plan("cost1"), pack, LLMPool("fake", {"fake": priced}), db_path,
+                         parallel=2, concurrency=1, max_cost=0.1)
+    first = await runner.run()
+    assert first.stopped == "batch stopped: max-cost $0.1 reached"
+    assert 0 < first.totals.runs_done < 8 and first.totals.cost_usd >= 0.1
+    statuses = dict(_count(db_path, "SELECT status, COUNT(*) FROM runs GROUP BY status"))
+    assert statuses.get("finished") == first.totals.runs_done
+    assert statuses.get("interrupted", 0) >= 1 and "running" not in statuses
+    second, _ = await run_tiny(tmp_path, db_path, "cost1")
+    assert second.stopped is None
+    assert second.totals.runs_skipped + second.totals.runs_done == 8
+    assert second.totals.runs_skipped == first.totals.runs_done
+
+
+class BatchAPIModel:
+    """A provider with a batch endpoint, answering like the tiny room's scripted model."""
+
+    name, decides = "fake", True
+
+    def __init__(self) -> None:
+        self.model = fake_model()
+        self.batches: list[int] = []
+
+    async def complete(self, request):
+        raise AssertionError("with --batch-api every call must go through complete_many")
+
+    async def complete_many(self, requests):
+        self.batches.append(len(requests))
+        return [await self.model.complete(r) for r in requests]
+
+    async def aclose(self) -> None:
+        return None
+
+
+async def test_batch_api_gathers_the_runs_independent_calls(tmp_path, db_path):
+    pack = load_pack(str(write_pack(tmp_path)))
+    provider = BatchAPIModel()
+    batch_plan = replace(plan("api1"), batch_api=True)
+    runner = LocalRunner(batch_plan, pack, LLMPool("fake", {"fake": provider}), db_path,
+                         parallel=8, concurrency=100)
+    runner.rooms.batch_window = 0.05
+    result = await runner.run()
+    assert result.totals.runs_done == 8
+    # Every persona's first look at every run's post is independent: one batch of 8 × 3.
+    assert provider.batches == [24]
+    async with Transcript(db_path) as t:
+        report = await aggregate(t.conn, "api1", LexiconClassifier(), backlash_threshold=2)
+    assert report.variants[0].negative_per_run == [2, 1, 2, 1]

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
+from agents.llm.batching import supports_batches
 from agents.llm.pool import LLMPool
 from agents.llm.registry import SPEC_HELP
 from agents.packs import load_pack
@@ -133,12 +134,15 @@ def batch_command(
         loaded = load_pack(pack)
         llms = LLMPool(model)
         classifier = make_classifier(classify, llms)
-        if batch_api:
-            raise BatchError(f"--batch-api: the model '{model}' has no batch API in this build "
-                             "(it needs the Anthropic backend) — fix: drop --batch-api")
+        if batch_api and not supports_batches(llms.get(model)):
+            raise BatchError(f"--batch-api: the model '{model}' has no batch API (a backend with "
+                             "one, such as Anthropic's Message Batches, is needed) — fix: drop "
+                             "--batch-api")
+        if batch_api:  # the provider queues a batch: the in-flight limit would only shrink it
+            concurrency = max(concurrency, parallel * len(loaded.personas))
         plan = BatchPlan(batch_id or new_batch_id(), loaded.name, scenario, model, variants, runs,
                          seed, room_settings(seed, 0.0, concurrency, max_messages, None, None,
-                                             None, max_seconds), name)
+                                             None, max_seconds), name, batch_api)
         database = resolve_db_path(db)
         if ray:
             from bot.batch.ray_cluster import RayRunner

@@ -45,6 +45,7 @@ class BatchPlan:
     first_seed: int = 0
     settings: RunSettings = field(default_factory=RunSettings)
     human_name: str = "You"
+    batch_api: bool = False  # send model calls through the provider's batch API
 
     def jobs(self) -> list[Job]:
         """Variants interleaved seed by seed, so a batch stopped early is still balanced."""

@@ -56,6 +56,7 @@ class BatchWorker:
         self.rooms.stop(reason)
 
     async def close(self) -> None:
+        await self.rooms.aclose()
         if self.transcript is not None:
             await self.transcript.close()
         await self.llms.aclose()

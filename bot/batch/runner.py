@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agents.llm.base import LLM
+from agents.llm.batching import BatchingLLM
 from agents.llm.pool import LLMPool
 from agents.packs import Pack
 from agents.persona import Persona
@@ -43,12 +44,25 @@ class RoomRunner:
         self.plan, self.pack, self.meter = plan, pack, meter
         self._llms = llms
         self._metered: dict[int, MeteredLLM] = {}
+        self._batching: list[BatchingLLM] = []
+        self.batch_window = 2.0  # seconds to gather calls into one provider batch
         self._rooms: set[Orchestrator] = set()
         self.stop_reason: str | None = None
 
     def llm_for(self, persona: Persona) -> LLM:
         backend = self._llms.for_persona(persona)
-        return self._metered.setdefault(id(backend), MeteredLLM(backend, self.meter))
+        key = id(backend)
+        if key not in self._metered:
+            if self.plan.batch_api:
+                backend = BatchingLLM(backend, window=self.batch_window)
+                self._batching.append(backend)
+            self._metered[key] = MeteredLLM(backend, self.meter)
+        return self._metered[key]
+
+    async def aclose(self) -> None:
+        """Send what a batch API still holds; the pool closes the backends themselves."""
+        for batching in self._batching:
+            await batching.aclose()
 
     def stop(self, reason: str) -> None:
         """Start no new job; end the rooms in flight at their next step."""
@@ -120,6 +134,7 @@ class LocalRunner:
                 for worker in workers:
                     worker.cancel()
                 await asyncio.gather(*workers, return_exceptions=True)
+                await self.rooms.aclose()
         return BatchResult(self.plan.batch_id, self.totals, self.rooms.stop_reason, self.failures)
 
     async def _work(self, pending: deque[Job], transcript: Transcript) -> None:
