@@ -236,3 +236,23 @@ async def test_batch_api_gathers_the_runs_independent_calls(tmp_path, db_path):
     async with Transcript(db_path) as t:
         report = await aggregate(t.conn, "api1", LexiconClassifier(), backlash_threshold=2)
     assert report.variants[0].negative_per_run == [2, 1, 2, 1]
+
+
+def test_ctrl_c_stops_cleanly_and_says_how_to_resume(cli_env):
+    db = Path(cli_env["TOWNHALL_DB"])
+    process = subprocess.Popen(
+        townhall_command() + ["batch", "--variant", "a=We raise prices.", "--runs", "20",
+                              "--model", "fake:latency=0.03", "--parallel", "2",
+                              "--batch-id", "int1"],
+        env=cli_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if db.exists() and _count(db, "SELECT COUNT(*) FROM runs WHERE status = 'finished'")[0][0]:
+            break
+        time.sleep(0.05)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 3, stderr
+    assert "batch stopped: interrupted (Ctrl-C)" in stderr and "--batch-id int1" in stderr
+    statuses = dict(_count(db, "SELECT status, COUNT(*) FROM runs GROUP BY status"))
+    assert "running" not in statuses and statuses.get("interrupted", 0) >= 1

@@ -17,7 +17,6 @@ from agents.llm.pool import LLMPool
 from agents.llm.registry import SPEC_HELP
 from agents.packs import load_pack
 from bot.batch.aggregate import BatchReport, aggregate
-from bot.batch.ledger import known_batches
 from bot.batch.meter import BatchTotals
 from bot.batch.plan import BatchError, BatchPlan, new_batch_id, parse_variants
 from bot.batch.report import to_html, to_json
@@ -162,24 +161,20 @@ def batch_command(
         if result.stopped:
             status.print(f"[yellow]{result.stopped}[/yellow] — resume with "
                          f"[bold]--batch-id {plan.batch_id}[/bold]")
-        if not (report or as_json):
-            asyncio.run(llms.aclose())
-            return
         try:
             built = asyncio.run(build_report(database, plan.batch_id, classifier, backlash))
-        except LookupError as exc:
-            raise BatchError(f"{exc} — nothing to report yet") from None
+        except LookupError:
+            built = None
+            status.print("no finished runs yet: nothing to report")
         finally:
             asyncio.run(llms.aclose())
-        if report:
-            report.write_text(to_html(built), encoding="utf-8")
-            status.print(f"wrote {report}")
-        for v in built.variants:
-            status.print(f"[bold]{v.name}[/bold]: {v.verdict}")
-        if as_json:
-            sys.stdout.write(to_json(built) + "\n")
+        if built is not None:
+            for v in built.variants:
+                status.print(f"[bold]{v.name}[/bold]: {v.verdict}")
+            if report:
+                report.write_text(to_html(built), encoding="utf-8")
+                status.print(f"wrote {report}")
+            if as_json:
+                sys.stdout.write(to_json(built) + "\n")
     if result.stopped:
         raise typer.Exit(3)
-
-
-__all__ = ["batch_command", "known_batches"]

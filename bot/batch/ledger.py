@@ -48,9 +48,3 @@ async def batch_runs(conn: aiosqlite.Connection, batch_id: str) -> list[dict]:
         chosen.setdefault((r["variant"], r["seed"]), dict(r))
     return list(chosen.values())
 
-
-async def known_batches(conn: aiosqlite.Connection) -> list[str]:
-    rows = await (await conn.execute(
-        "SELECT batch_id FROM runs WHERE batch_id IS NOT NULL GROUP BY batch_id "
-        "ORDER BY MAX(started_at) DESC LIMIT 5")).fetchall()
-    return [r[0] for r in rows]
