@@ -118,6 +118,19 @@ def _count(db: Path, sql: str) -> list[tuple]:
         return conn.execute(sql).fetchall()
 
 
+def _wait_for_finished_runs(db: Path, at_least: int) -> int:
+    """Poll the batch's file (read-only, as any SQLite tool could) until runs have finished."""
+    deadline = time.monotonic() + 60
+    finished = 0
+    while time.monotonic() < deadline and finished < at_least:
+        time.sleep(0.05)
+        try:
+            finished = _count(db, "SELECT COUNT(*) FROM runs WHERE status = 'finished'")[0][0]
+        except sqlite3.OperationalError:  # not created yet
+            finished = 0
+    return finished
+
+
 def test_killed_batch_resumes_without_duplicating(tmp_path, cli_env):
     db = Path(cli_env["TOWNHALL_DB"])
     command = townhall_command() + [
@@ -125,17 +138,7 @@ def test_killed_batch_resumes_without_duplicating(tmp_path, cli_env):
         "--runs", "6", "--model", "fake:latency=0.03", "--parallel", "2", "--batch-id", "kill1"]
     process = subprocess.Popen(command, env=cli_env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, start_new_session=True)
-    deadline = time.monotonic() + 60
-    finished: list[tuple] = []
-    while time.monotonic() < deadline:
-        if db.exists():
-            try:
-                finished = _count(db, "SELECT id FROM runs WHERE status = 'finished'")
-            except sqlite3.OperationalError:
-                finished = []
-        if len(finished) >= 2:
-            break
-        time.sleep(0.05)
+    _wait_for_finished_runs(db, 2)
     os.killpg(process.pid, signal.SIGKILL)
     process.wait(10)
     before = {r[0] for r in _count(db, "SELECT id FROM runs WHERE status = 'finished'")}
@@ -245,11 +248,7 @@ def test_ctrl_c_stops_cleanly_and_says_how_to_resume(cli_env):
                               "--model", "fake:latency=0.03", "--parallel", "2",
                               "--batch-id", "int1"],
         env=cli_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if db.exists() and _count(db, "SELECT COUNT(*) FROM runs WHERE status = 'finished'")[0][0]:
-            break
-        time.sleep(0.05)
+    _wait_for_finished_runs(db, 1)
     process.send_signal(signal.SIGINT)
     _, stderr = process.communicate(timeout=30)
     assert process.returncode == 3, stderr
