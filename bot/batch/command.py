@@ -55,23 +55,22 @@ async def build_report(db: Path, batch_id: str, classifier: StanceClassifier,
 
 
 def _fields(totals: BatchTotals) -> dict:
-    return {"messages": totals.messages, "tokens": totals.tokens, "cost": totals.cost_usd,
-            "failed": totals.runs_failed}
+    return {"messages": totals.messages, "tokens": totals.tokens, "cost": totals.cost_usd}
 
 
-async def _drive(runner, show_progress: bool) -> BatchResult:
+async def _drive(runner) -> BatchResult:
     loop = asyncio.get_running_loop()
     for sig, why in ((signal.SIGINT, "interrupted (Ctrl-C)"), (signal.SIGTERM, "terminated")):
         loop.add_signal_handler(sig, runner.stop, why)
     progress = Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("· {task.fields[messages]:,} msgs · {task.fields[tokens]:,} tokens · "
-                   "${task.fields[cost]:.4f} · {task.fields[failed]} failed ·"),
-        TimeRemainingColumn(), console=status, disable=not show_progress, transient=False)
+        TextColumn("[bold]{task.description}"), BarColumn(bar_width=20), MofNCompleteColumn(),
+        TextColumn("runs · {task.fields[messages]:,} msgs · {task.fields[tokens]:,} tok · "
+                   "${task.fields[cost]:.2f} · ETA"), TimeRemainingColumn(),
+        console=status)
     work = asyncio.create_task(runner.run())
     try:
         with progress:
-            task = progress.add_task(f"batch {runner.plan.batch_id}", total=None,
+            task = progress.add_task(runner.plan.batch_id, total=None,
                                      **_fields(runner.totals))
             while not work.done():
                 await asyncio.wait({work}, timeout=0.25)
@@ -152,7 +151,7 @@ def batch_command(
                                  concurrency=concurrency, max_cost=max_cost)
         status.print(f"batch [bold]{plan.batch_id}[/bold] · {len(variants)} variants × {runs} runs "
                      f"· {loaded.name} · {scenario} · {model}")
-        result = asyncio.run(_drive(runner, show_progress=True))
+        result = asyncio.run(_drive(runner))
         t = result.totals
         status.print(f"{t.runs_done} runs done, {t.runs_skipped} already done, {t.runs_failed} "
                      f"failed · {t.messages:,} messages · {t.tokens:,} tokens · ${t.cost_usd:.4f}")
