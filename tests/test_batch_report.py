@@ -7,11 +7,15 @@ from dataclasses import replace
 
 import pytest
 
+from agents.llm.fake import FakeLLM
+from agents.llm.pool import LLMPool
+from agents.packs import load_pack
 from bot.batch.aggregate import aggregate
 from bot.batch.report import to_html, to_json
+from bot.batch.runner import LocalRunner
 from bot.batch.stance import LexiconClassifier
 from bot.transcript import Transcript
-from tests.batch_fixtures import ANA_NEGATIVE
+from tests.batch_fixtures import ANA_NEGATIVE, plan, write_pack
 from tests.test_batch import run_tiny
 
 CHROMIUM_ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu",
@@ -67,3 +71,15 @@ async def test_report_renders_in_chromium_with_its_plots(tmp_path, db_path):
         assert await page.get_by_text(ANA_NEGATIVE).count() >= 1
         await browser.close()
     assert outside == []
+
+
+async def test_a_room_where_nobody_acts_still_reports(tmp_path, db_path):
+    pack = load_pack(str(write_pack(tmp_path)))
+    silent = LLMPool("fake", {"fake": FakeLLM([{"action": "ignore"}])})
+    await LocalRunner(plan("quiet"), pack, silent, db_path).run()
+    async with Transcript(db_path) as t:
+        report = await aggregate(t.conn, "quiet", LexiconClassifier())
+    assert [v.replies_per_run for v in report.variants] == [0.0, 0.0]
+    assert all(v.backlash.estimate == 0 and v.reply_rate == 0 for v in report.variants)
+    page = to_html(report)
+    assert page.count("<svg") == 3 and "No persona replied or reacted" in page

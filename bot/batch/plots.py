@@ -75,6 +75,11 @@ def persona_heatmap(report: BatchReport) -> str:
             names.setdefault(p.id, p.name)
     ids = sorted(names, key=lambda pid: -sum(p.negative for v in report.variants
                                               for p in v.personas if p.id == pid))
+    if not ids:
+        fig, ax = plt.subplots(figsize=(6.4, 1.0))
+        ax.axis("off")
+        ax.text(0.5, 0.5, "No persona replied or reacted in any run.", ha="center", va="center")
+        return _svg(fig)
     grid = np.zeros((len(ids), len(report.variants)))
     for j, v in enumerate(report.variants):
         per = {p.id: p.negative_per_run for p in v.personas}
