@@ -45,7 +45,9 @@ async def build_report(db: Path, batch_id: str, classifier: StanceClassifier,
     async with Transcript(db) as transcript:
         report = await aggregate(transcript.conn, batch_id, classifier,
                                  backlash_threshold=threshold)
-    if isinstance(classifier, ModelClassifier) and classifier.fell_back:
+    if isinstance(classifier, ModelClassifier) and classifier.fell_back and not classifier.labelled:
+        report.classifier = f"lexicon (VADER): {classifier.name} gave no usable labels"
+    elif isinstance(classifier, ModelClassifier) and classifier.fell_back:
         report.notes.append(f"The model labelled {classifier.labelled} replies; "
                             f"{classifier.fell_back} fell back to the lexicon (unusable output).")
     if isinstance(classifier, ModelClassifier):
@@ -149,7 +151,8 @@ def batch_command(
         else:
             runner = LocalRunner(plan, loaded, llms, database, parallel=parallel,
                                  concurrency=concurrency, max_cost=max_cost)
-        status.print(f"batch [bold]{plan.batch_id}[/bold] · {len(variants)} variants × {runs} runs "
+        status.print(f"batch [bold]{plan.batch_id}[/bold] · {len(variants)} variant"
+                     f"{'s' * (len(variants) > 1)} × {runs} runs "
                      f"· {loaded.name} · {scenario} · {model}")
         result = asyncio.run(_drive(runner))
         t = result.totals

@@ -98,7 +98,11 @@ class RayRunner:
         # Ship our own packages to the workers, so a cluster needs only the dependencies.
         runtime_env = {"py_modules": [agents, bot, personas]}
         try:
-            ray.init(address=None if self.address == "local" else self.address,
+            local = self.address == "local"
+            # A local cluster gets a CPU slot for every worker asked for (oversubscribing is
+            # the caller's choice); a real cluster has the CPUs it has.
+            cpus = max(os.cpu_count() or 1, self.workers or 0) if local else None
+            ray.init(address=None if local else self.address, num_cpus=cpus,
                      runtime_env=runtime_env, include_dashboard=False, log_to_driver=False,
                      logging_level="ERROR", configure_logging=False)
         except (ConnectionError, RuntimeError, ValueError) as exc:
