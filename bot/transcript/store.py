@@ -261,9 +261,10 @@ class Transcript:
     async def finish_run(self, run_id: str, status: str, reason: str) -> None:
         await self.flush()
         assert self.conn
-        await self.conn.execute(
-            "UPDATE runs SET status = ?, stop_reason = ?, finished_at = ? WHERE id = ?",
-            (status, reason, time.time(), run_id))
+        async with self._transaction:  # never inside another room's open transaction
+            await self.conn.execute(
+                "UPDATE runs SET status = ?, stop_reason = ?, finished_at = ? WHERE id = ?",
+                (status, reason, time.time(), run_id))
 
     async def close(self) -> None:
         if self.conn is None:
