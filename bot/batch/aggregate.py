@@ -214,7 +214,7 @@ def _variant(name: str, text: str, runs: list[dict], replies: list, reactions: l
         negative_per_run=negative_per_run, backlash=bootstrap_interval(hits),
         backlash_runs=sum(hits), first_negative_seconds=firsts,
         first_negative_median=float(np.median(firsts)) if firsts else None,
-        personas=personas, themes=group(quotes, ignore),
+        personas=personas, themes=group(quotes, ignore, [r["text"] for r in replies]),
         timeline=[float(np.mean(b)) if b else None for b in bins],
         timeline_counts=[len(b) for b in bins])
 

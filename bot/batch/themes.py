@@ -2,7 +2,9 @@
 
 Greedy keyword clustering: the word found in the most not-yet-grouped objections becomes a theme
 (labelled with the word that most often comes with it), until no word is shared by two objections.
-Deterministic and explainable: a theme is exactly the objections that use its keyword.
+A word is weighted by how much more often objections use it than replies in general (its lift,
+capped), so "ad" — said by fans and critics alike — loses to "expensive". Deterministic and
+explainable: a theme is exactly the objections that use its keyword.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from dataclasses import dataclass, field
 
 MAX_THEMES = 6
 MAX_QUOTES = 3
+MAX_LIFT = 2.0
 
 _WORD = re.compile(r"[a-z][a-z'$%-]{2,}")
 _STOP = frozenset("""
@@ -60,15 +63,29 @@ def keywords(text: str, ignore: frozenset[str] = frozenset()) -> set[str]:
             if w not in _STOP and _stem(w) not in ignore and len(_stem(w)) > 2}
 
 
-def group(quotes: list[Quote], ignore: frozenset[str] = frozenset()) -> list[Theme]:
+def _lift(quotes: list[set[str]], background: list[str], ignore: frozenset[str]
+          ) -> dict[str, float]:
+    """How much likelier a word is in an objection than in any reply (capped at 2)."""
+    if not background:
+        return {}
+    seen = Counter(w for text in background for w in keywords(text, ignore))
+    used = Counter(w for words in quotes for w in words)
+    return {w: min(MAX_LIFT, (n / len(quotes)) / (seen[w] / len(background)))
+            for w, n in used.items() if seen[w]}
+
+
+def group(quotes: list[Quote], ignore: frozenset[str] = frozenset(),
+          background: list[str] | None = None) -> list[Theme]:
+    """`background`: every reply to the stimulus (objections included), to weigh words by."""
     words = [keywords(q.text, ignore) for q in quotes]
+    lift = _lift(words, background or [], ignore)
     left = set(range(len(quotes)))
     themes: list[Theme] = []
     while left and len(themes) < MAX_THEMES:
         counts = Counter(w for i in left for w in words[i])
         if not counts:
             break
-        top, hits = min(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+        top, hits = min(counts.items(), key=lambda kv: (-kv[1] * lift.get(kv[0], 1.0), kv[0]))
         if hits < 2:
             break
         members = sorted(i for i in left if top in words[i])
