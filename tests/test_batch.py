@@ -78,6 +78,8 @@ async def test_tiny_batch_numbers_match_hand_computation(tmp_path, db_path):
     assert b.reaction_rate == pytest.approx(1 / 3)
     assert b.stance == {"negative": 0, "neutral": 0, "positive": 4}
     assert b.emoji == {"👍": 4} and b.first_negative_median is None and b.themes == []
+    assert a.endings == b.endings == {"quiet": 4}
+    assert a.tokens_per_run > 0 and a.cost_per_run == 0.0
     assert a.verdict.startswith("High backlash risk: 50% of 4 runs")
     assert "Ana Ito and Ben Okoro" in a.verdict and "price / terrible" in a.verdict
     assert b.verdict.startswith("Low backlash risk: 0% of 4 runs") and "safest" in b.verdict

@@ -63,6 +63,9 @@ class VariantStats:
     themes: list[Theme]
     timeline: list[float | None]  # mean stance of replies per time bin
     timeline_counts: list[int]
+    endings: dict[str, int]  # how the runs ended: quiet, a budget, …
+    tokens_per_run: float
+    cost_per_run: float
     verdict: str = ""
 
 
@@ -132,6 +135,11 @@ async def aggregate(conn: aiosqlite.Connection, batch_id: str, classifier: Stanc
                                f"{_IN_BATCH} GROUP BY run_id, action", batch_id):
         if r["run_id"] in run_ids:
             turns[(variant_of[r["run_id"]], r["action"])] += r["n"]
+    spent: dict[str, tuple[int, float]] = {}
+    for r in await _rows(conn, "SELECT run_id, SUM(input_tokens + output_tokens) AS tokens, "
+                               f"SUM(cost_usd) AS cost FROM llm_calls WHERE {_IN_BATCH} "
+                               "GROUP BY run_id", batch_id):
+        spent[r["run_id"]] = (r["tokens"], r["cost"])
 
     # Label every distinct reply once per variant (the stimulus is the model's context).
     stance_of: dict[tuple[str, str], int] = {}
@@ -150,7 +158,7 @@ async def aggregate(conn: aiosqlite.Connection, batch_id: str, classifier: Stanc
             variant, texts[variant], [r for r in runs if r["variant"] == variant],
             [r for r in replies if variant_of[r["run_id"]] == variant],
             [r for r in reactions if variant_of[r["run_id"]] == variant],
-            turns, stance_of, posted_at, names, edges, backlash_threshold))
+            turns, stance_of, posted_at, names, edges, backlash_threshold, spent))
     for v in report.variants:
         v.verdict = verdict(v, report.variants, backlash_threshold)
     return report
@@ -158,7 +166,8 @@ async def aggregate(conn: aiosqlite.Connection, batch_id: str, classifier: Stanc
 
 def _variant(name: str, text: str, runs: list[dict], replies: list, reactions: list,
              turns: Counter, stance_of: dict, posted_at: dict[str, float], names: dict[str, str],
-             edges: list[float], threshold: int) -> VariantStats:
+             edges: list[float], threshold: int,
+             spent: dict[str, tuple[int, float]]) -> VariantStats:
     n = len(runs)
     negative_in: Counter[str] = Counter()
     first_negative: dict[str, tuple[float, str]] = {}
@@ -216,7 +225,18 @@ def _variant(name: str, text: str, runs: list[dict], replies: list, reactions: l
         first_negative_median=float(np.median(firsts)) if firsts else None,
         personas=personas, themes=group(quotes, ignore, [r["text"] for r in replies]),
         timeline=[float(np.mean(b)) if b else None for b in bins],
-        timeline_counts=[len(b) for b in bins])
+        timeline_counts=[len(b) for b in bins],
+        endings=dict(Counter(_ending(r["stop_reason"]) for r in runs).most_common()),
+        tokens_per_run=sum(spent.get(r["id"], (0, 0.0))[0] for r in runs) / n,
+        cost_per_run=sum(spent.get(r["id"], (0, 0.0))[1] for r in runs) / n)
+
+
+def _ending(reason: str | None) -> str:
+    """'budget: max-messages 60' → 'budget: max-messages'; 'quiet: nobody …' → 'quiet'."""
+    reason = reason or "unknown"
+    if reason.startswith("budget:"):
+        return " ".join(reason.split()[:2])
+    return reason.split(":")[0]
 
 
 def _risk(p: float) -> str:

@@ -28,7 +28,7 @@ from bot.transcript import Transcript, resolve_db_path
 status = Console(stderr=True, highlight=False)
 
 
-def make_classifier(mode: str, llms: LLMPool) -> StanceClassifier:
+def make_classifier(mode: str, llms: LLMPool, concurrency: int) -> StanceClassifier:
     if mode not in {"auto", "model", "lexicon"}:
         raise BatchError(f"--classify {mode}: use auto, model or lexicon")
     backend = llms.get(llms.default_spec)
@@ -37,7 +37,7 @@ def make_classifier(mode: str, llms: LLMPool) -> StanceClassifier:
                          "produce structured output) — fix: --classify lexicon or another --model")
     if mode == "lexicon" or not backend.decides:
         return LexiconClassifier()
-    return ModelClassifier(backend)
+    return ModelClassifier(backend, concurrency)
 
 
 async def build_report(db: Path, batch_id: str, classifier: StanceClassifier,
@@ -133,7 +133,7 @@ def batch_command(
         check_scenario(scenario)
         loaded = load_pack(pack)
         llms = LLMPool(model)
-        classifier = make_classifier(classify, llms)
+        classifier = make_classifier(classify, llms, concurrency)
         if batch_api and not supports_batches(llms.get(model)):
             raise BatchError(f"--batch-api: the model '{model}' has no batch API (a backend with "
                              "one, such as Anthropic's Message Batches, is needed) — fix: drop "

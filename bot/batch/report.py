@@ -46,10 +46,11 @@ def _summary_table(report: BatchReport) -> str:
             "<th class=n>95% CI</th><th class=n>replies/run</th><th class=n>reactions/run</th>"
             "<th class=n>reply rate</th><th class=n>reaction rate</th>"
             "<th class=n>negative / neutral / positive</th><th class=n>first negative (median)</th>"
-            "</tr>")
+            "<th class=n>$ / run</th><th>runs ended</th></tr>")
     rows = []
     for v in report.variants:
         first = "—" if v.first_negative_median is None else f"{v.first_negative_median:.0f} s"
+        endings = ", ".join(f"{why} {count}" for why, count in v.endings.items())
         total = max(1, sum(v.stance.values()))
         stance = " / ".join(_pct(v.stance[k] / total) for k in ("negative", "neutral", "positive"))
         rows.append(
@@ -58,7 +59,8 @@ def _summary_table(report: BatchReport) -> str:
             f"<td class=n>{_pct(v.backlash.low)}–{_pct(v.backlash.high)}</td>"
             f"<td class=n>{v.replies_per_run:.2f}</td><td class=n>{v.reactions_per_run:.2f}</td>"
             f"<td class=n>{_pct(v.reply_rate)}</td><td class=n>{_pct(v.reaction_rate)}</td>"
-            f"<td class=n>{stance}</td><td class=n>{first}</td></tr>")
+            f"<td class=n>{stance}</td><td class=n>{first}</td>"
+            f"<td class=n>{v.cost_per_run:.4f}</td><td>{escape(endings)}</td></tr>")
     return f"<table>{head}{''.join(rows)}</table>"
 
 

@@ -7,6 +7,7 @@ to the lexicon and is counted, so the report says how much of it the model reall
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 from dataclasses import dataclass
@@ -62,7 +63,7 @@ class LexiconClassifier:
 
 
 class ModelClassifier:
-    def __init__(self, llm: LLM) -> None:
+    def __init__(self, llm: LLM, concurrency: int = 8) -> None:
         self.llm = llm
         self.name = f"model ({llm.name})"
         self.labelled = 0
@@ -70,14 +71,18 @@ class ModelClassifier:
         self.calls = 0
         self.tokens = 0
         self.cost_usd = 0.0
+        self._in_flight = asyncio.Semaphore(concurrency)
 
     async def classify(self, stimulus: str, texts: list[str]) -> list[int]:
-        labels: list[int] = []
-        for start in range(0, len(texts), CHUNK):
-            labels += await self._chunk(stimulus, texts[start:start + CHUNK])
-        return labels
+        chunks = [texts[start:start + CHUNK] for start in range(0, len(texts), CHUNK)]
+        labelled = await asyncio.gather(*(self._chunk(stimulus, chunk) for chunk in chunks))
+        return [label for chunk in labelled for label in chunk]
 
     async def _chunk(self, stimulus: str, texts: list[str]) -> list[int]:
+        async with self._in_flight:
+            return await self._label(stimulus, texts)
+
+    async def _label(self, stimulus: str, texts: list[str]) -> list[int]:
         replies = "\n".join(f'<reply id="{i}">{escape(t, quote=False)}</reply>'
                             for i, t in enumerate(texts))
         request = LLMRequest(
