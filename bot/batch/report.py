@@ -24,7 +24,7 @@ text-align:left}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums;whi
 figure{margin:1em 0}figcaption{color:#666;font-size:.9em}.plot svg{max-width:100%;height:auto}
 .bar{display:inline-block;height:.8em;background:#5865f2;vertical-align:middle}
 blockquote{margin:.3em 0 .3em 1em;color:#444;border-left:3px solid #ccc;padding-left:.6em}
-.pitch{white-space:pre-wrap;background:#fafafa;border:1px solid #eee;padding:.5em .8em}
+.wide{overflow-x:auto}.pitch{white-space:pre-wrap;background:#fafafa;border:1px solid #eee;padding:.5em .8em}
 """
 
 
@@ -61,7 +61,7 @@ def _summary_table(report: BatchReport) -> str:
             f"<td class=n>{_pct(v.reply_rate)}</td><td class=n>{_pct(v.reaction_rate)}</td>"
             f"<td class=n>{stance}</td><td class=n>{first}</td>"
             f"<td class=n>{v.cost_per_run:.4f}</td><td>{escape(endings)}</td></tr>")
-    return f"<table>{head}{''.join(rows)}</table>"
+    return f"<div class=wide><table>{head}{''.join(rows)}</table></div>"
 
 
 def _emoji(v: VariantStats) -> str:
