@@ -34,6 +34,7 @@ class BatchingLLM:
         self.backend = backend
         self.name = backend.name
         self.decides = backend.decides
+        self.max_sentences = backend.max_sentences
         self.window = window
         self.max_batch = max_batch
         self.batches_sent = 0

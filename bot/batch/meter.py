@@ -50,6 +50,7 @@ class MeteredLLM:
         self.meter = meter
         self.name = inner.name
         self.decides = inner.decides
+        self.max_sentences = inner.max_sentences
 
     async def complete(self, request: LLMRequest) -> Completion:
         async with self.meter.semaphore:
