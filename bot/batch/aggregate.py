@@ -101,6 +101,9 @@ async def _rows(conn: aiosqlite.Connection, sql: str, batch_id: str) -> list[aio
 
 
 _IN_BATCH = "run_id IN (SELECT id FROM runs WHERE batch_id = ?)"
+# The stimulus: the run's first human message. Only what comes after it responds to it.
+_POSTED = ("(SELECT MIN(m.seq) FROM messages m WHERE m.run_id = x.run_id "
+           "AND m.author_kind = 'human')")
 
 
 async def aggregate(conn: aiosqlite.Connection, batch_id: str, classifier: StanceClassifier, *,
@@ -125,14 +128,15 @@ async def aggregate(conn: aiosqlite.Connection, batch_id: str, classifier: Stanc
             continue
         if r["author_kind"] == "human":
             posted_at.setdefault(r["run_id"], r["vtime"])
-        else:
+        elif r["run_id"] in posted_at:  # what a feed held before the stimulus is not a response
             replies.append(r)
     reactions = [r for r in await _rows(
-        conn, f"SELECT run_id, author_id, emoji FROM reactions WHERE inherited = 0 AND {_IN_BATCH}",
-        batch_id) if r["run_id"] in run_ids]
+        conn, f"SELECT run_id, author_id, emoji FROM reactions x WHERE inherited = 0 AND "
+              f"{_IN_BATCH} AND seq > {_POSTED}", batch_id) if r["run_id"] in run_ids]
     turns: Counter[tuple[str, str]] = Counter()
-    for r in await _rows(conn, f"SELECT run_id, action, COUNT(*) AS n FROM decisions WHERE "
-                               f"{_IN_BATCH} GROUP BY run_id, action", batch_id):
+    for r in await _rows(conn, f"SELECT run_id, action, COUNT(*) AS n FROM decisions x WHERE "
+                               f"{_IN_BATCH} AND seq > {_POSTED} GROUP BY run_id, action",
+                         batch_id):
         if r["run_id"] in run_ids:
             turns[(variant_of[r["run_id"]], r["action"])] += r["n"]
     spent: dict[str, tuple[int, float]] = {}

@@ -40,7 +40,7 @@ class BatchWorker:
         self.transcript: Transcript | None = None
         self._opening = asyncio.Lock()
 
-    async def run(self, jobs: list[Job]) -> list[tuple[Job, str, str, RunRows | None]]:
+    async def run(self, jobs: list[Job]) -> list[tuple[Job, str, str, str, RunRows | None]]:
         """Run a chunk of jobs at once; finished runs come back whole, to be merged."""
         async with self._opening:
             if self.transcript is None:
@@ -48,9 +48,9 @@ class BatchWorker:
                 await self.transcript.open()
         outcomes = await asyncio.gather(*(self.rooms.run_job(j, self.transcript) for j in jobs))
         await self.transcript.flush()
-        return [(job, run_id, status,
+        return [(job, run_id, status, error,
                  await export_run(self.transcript.conn, run_id) if status == "finished" else None)
-                for job, (run_id, status) in zip(jobs, outcomes, strict=True)]
+                for job, (run_id, status, error) in zip(jobs, outcomes, strict=True)]
 
     def stop(self, reason: str) -> None:
         self.rooms.stop(reason)
@@ -163,10 +163,10 @@ class RayRunner:
             finished = [rows for *_, rows in outcomes if rows is not None]
             async with self._merging:
                 await import_runs(transcript.conn, finished)
-            for job, run_id, status, rows in outcomes:
+            for job, run_id, status, error, rows in outcomes:
                 if status == "failed":
                     self.totals.runs_failed += 1
-                    self.failures.append(f"{job.variant} seed {job.seed}: run {run_id} failed")
+                    self.failures.append(f"{job.variant} seed {job.seed}: run {run_id}: {error}")
                 if rows is not None:
                     self._count(rows)
 

@@ -78,8 +78,8 @@ class RoomRunner:
         elif isinstance(event, ReactionEvent):
             self.meter.totals.reactions += 1
 
-    async def run_job(self, job: Job, transcript: Transcript) -> tuple[str, str]:
-        """Returns (run id, 'finished' | 'interrupted' | 'failed')."""
+    async def run_job(self, job: Job, transcript: Transcript) -> tuple[str, str, str]:
+        """Returns (run id, 'finished' | 'interrupted' | 'failed', why it failed)."""
         room = make_room(self.plan, job, self.pack, self.llm_for, transcript)
         room.subscribe(self._count)
         self._rooms.add(room)
@@ -90,16 +90,16 @@ class RoomRunner:
             else:
                 room.request_stop(self.stop_reason)
             reason = await room.run()
-        except Exception:
+        except Exception as exc:  # recorded on the run (if it started) and in the batch's tally
             self.meter.totals.runs_failed += 1
-            return room.run_id, "failed"
+            return room.run_id, "failed", f"{type(exc).__name__}: {exc}"[:300]
         finally:
             self._rooms.discard(room)
         if reason.startswith(BATCH_STOP):
             await transcript.finish_run(room.run_id, "interrupted", reason)
-            return room.run_id, "interrupted"
+            return room.run_id, "interrupted", ""
         self.meter.totals.runs_done += 1
-        return room.run_id, "finished"
+        return room.run_id, "finished", ""
 
 
 class LocalRunner:
@@ -140,6 +140,6 @@ class LocalRunner:
     async def _work(self, pending: deque[Job], transcript: Transcript) -> None:
         while pending and self.rooms.stop_reason is None:
             job = pending.popleft()
-            run_id, status = await self.rooms.run_job(job, transcript)
+            run_id, status, error = await self.rooms.run_job(job, transcript)
             if status == "failed":
-                self.failures.append(f"{job.variant} seed {job.seed}: run {run_id} failed")
+                self.failures.append(f"{job.variant} seed {job.seed}: run {run_id}: {error}")
