@@ -8,15 +8,27 @@ from __future__ import annotations
 
 import aiosqlite
 
-RUN_TABLES = ("runs", "participants", "messages", "reactions", "decisions", "llm_calls",
-              "run_events")
-
 RunRows = dict[str, tuple[list[str], list[tuple]]]
 
 
+async def run_tables(conn: aiosqlite.Connection) -> list[str]:
+    """`runs`, then every table keyed by run_id — so tables a scenario adds (votes …) come along."""
+    names = [r[0] for r in await (await conn.execute(
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+        "ORDER BY name")).fetchall()]
+    keyed = []
+    for name in names:
+        columns = [c[1] for c in await (await conn.execute(f"PRAGMA table_info({name})")
+                                        ).fetchall()]
+        if name != "runs" and "run_id" in columns:
+            keyed.append(name)
+    return ["runs", *keyed]
+
+
 async def export_run(conn: aiosqlite.Connection, run_id: str) -> RunRows:
+    """Every row of one run, table by table, in the order they must be inserted."""
     rows: RunRows = {}
-    for table in RUN_TABLES:
+    for table in await run_tables(conn):
         key = "id" if table == "runs" else "run_id"
         async with conn.execute(f"SELECT * FROM {table} WHERE {key} = ?", (run_id,)) as cursor:
             columns = [d[0] for d in cursor.description]
@@ -29,8 +41,7 @@ async def import_runs(conn: aiosqlite.Connection, runs: list[RunRows]) -> None:
     await conn.execute("BEGIN")
     try:
         for rows in runs:
-            for table in RUN_TABLES:
-                columns, values = rows[table]
+            for table, (columns, values) in rows.items():
                 if values:
                     marks = ",".join("?" * len(columns))
                     await conn.executemany(
