@@ -171,6 +171,7 @@ def test_killed_batch_resumes_without_duplicating(tmp_path, cli_env):
     (["--variant", "a=x", "--scenario", "poll"], "--scenario poll: unknown"),
     (["--variant", "a=x", "--model", "nope"], "unknown model 'nope'"),
     (["--variant", "a=x", "--batch-api"], "--batch-api"),
+    (["--variant", "a=x", "--report", "nowhere/r.html"], "no folder nowhere"),
 ])
 def test_bad_input_is_one_clear_line(args, message, cli_env):
     done = subprocess.run(townhall_command() + ["batch", *args], env=cli_env,

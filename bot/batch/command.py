@@ -86,6 +86,30 @@ async def _drive(runner) -> BatchResult:
             loop.remove_signal_handler(sig)
 
 
+async def _run_and_report(runner, llms: LLMPool, classifier: StanceClassifier, threshold: int
+                          ) -> tuple[BatchResult, BatchReport | None]:
+    """One event loop for the batch, the labelling and closing the models (HTTP clients are
+    bound to the loop that opened them)."""
+    try:
+        result = await _drive(runner)
+        t = result.totals
+        status.print(f"{t.runs_done} runs done, {t.runs_skipped} already done, {t.runs_failed} "
+                     f"failed · {t.messages:,} messages · {t.tokens:,} tokens · ${t.cost_usd:.4f}")
+        for failure in result.failures[:5]:
+            status.print(f"[yellow]failed:[/yellow] {failure}")
+        if result.stopped:
+            status.print(f"[yellow]{result.stopped}[/yellow] — resume with "
+                         f"[bold]--batch-id {runner.plan.batch_id}[/bold]")
+        try:
+            built = await build_report(runner.db, runner.plan.batch_id, classifier, threshold)
+        except LookupError:
+            built = None
+            status.print("no finished runs yet: nothing to report")
+        return result, built
+    finally:
+        await llms.aclose()
+
+
 def _opt(*names: str, help: str) -> typer.models.OptionInfo:  # noqa: A002 - typer's own name
     return typer.Option(*names, help=help)
 
@@ -129,6 +153,8 @@ def batch_command(
             raise BatchError("--runs must be 0 or more")
         if backlash < 1:
             raise BatchError("--backlash must be 1 or more")
+        if report is not None and not report.parent.is_dir():
+            raise BatchError(f"--report {report}: no folder {report.parent} — fix: create it first")
         variants = parse_variants(variant)
         check_scenario(scenario)
         loaded = load_pack(pack)
@@ -154,22 +180,7 @@ def batch_command(
         status.print(f"batch [bold]{plan.batch_id}[/bold] · {len(variants)} variant"
                      f"{'s' * (len(variants) > 1)} × {runs} runs "
                      f"· {loaded.name} · {scenario} · {model}")
-        result = asyncio.run(_drive(runner))
-        t = result.totals
-        status.print(f"{t.runs_done} runs done, {t.runs_skipped} already done, {t.runs_failed} "
-                     f"failed · {t.messages:,} messages · {t.tokens:,} tokens · ${t.cost_usd:.4f}")
-        for failure in result.failures[:5]:
-            status.print(f"[yellow]failed:[/yellow] {failure}")
-        if result.stopped:
-            status.print(f"[yellow]{result.stopped}[/yellow] — resume with "
-                         f"[bold]--batch-id {plan.batch_id}[/bold]")
-        try:
-            built = asyncio.run(build_report(database, plan.batch_id, classifier, backlash))
-        except LookupError:
-            built = None
-            status.print("no finished runs yet: nothing to report")
-        finally:
-            asyncio.run(llms.aclose())
+        result, built = asyncio.run(_run_and_report(runner, llms, classifier, backlash))
         if built is not None:
             for v in built.variants:
                 status.print(f"[bold]{v.name}[/bold]: {v.verdict}")
