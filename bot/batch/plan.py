@@ -11,10 +11,9 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.orchestrator import RunSettings
+from bot.orchestrator import MAX_HUMAN_MESSAGE_CHARS, RunSettings
 
 _VARIANT_NAME = re.compile(r"^[\w.-]{1,40}$")
-MAX_PITCH_CHARS = 4000
 
 
 class BatchError(ValueError):
@@ -78,9 +77,9 @@ def parse_variant(spec: str) -> Variant:
                              ) from None
     if not value:
         raise BatchError(f"--variant {name}: the text is empty")
-    if len(value) > MAX_PITCH_CHARS:
+    if len(value) > MAX_HUMAN_MESSAGE_CHARS:  # what a room accepts from a human
         raise BatchError(f"--variant {name}: {len(value)} characters; the limit is "
-                         f"{MAX_PITCH_CHARS} — fix: shorten it")
+                         f"{MAX_HUMAN_MESSAGE_CHARS} — fix: shorten it")
     return Variant(name, value)
 
 

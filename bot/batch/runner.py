@@ -83,16 +83,21 @@ class RoomRunner:
         room = make_room(self.plan, job, self.pack, self.llm_for, transcript)
         room.subscribe(self._count)
         self._rooms.add(room)
+        started = False
         try:
             await room.start()
+            started = True
             if self.stop_reason is None:
                 await room.post_human(self.plan.human_name, job.text)
             else:
                 room.request_stop(self.stop_reason)
             reason = await room.run()
-        except Exception as exc:  # recorded on the run (if it started) and in the batch's tally
+        except Exception as exc:  # one run's failure is the batch's tally, never its end
             self.meter.totals.runs_failed += 1
-            return room.run_id, "failed", f"{type(exc).__name__}: {exc}"[:300]
+            why = f"{type(exc).__name__}: {exc}"[:300]
+            if started and not room.finished.is_set():  # run() marks its own failures
+                await room.fail(why)
+            return room.run_id, "failed", why
         finally:
             self._rooms.discard(room)
         if reason.startswith(BATCH_STOP):
