@@ -21,7 +21,7 @@ from bot.batch.meter import BatchTotals
 from bot.batch.plan import BatchError, BatchPlan, new_batch_id, parse_variants
 from bot.batch.report import to_html, to_json
 from bot.batch.room import check_scenario
-from bot.batch.runner import BatchResult, LocalRunner
+from bot.batch.runner import BatchResult, LocalRunner, behind_cache
 from bot.batch.stance import LexiconClassifier, ModelClassifier, StanceClassifier
 from bot.transcript import Transcript, resolve_db_path
 
@@ -143,6 +143,9 @@ def batch_command(
     ray: Annotated[str | None, _opt("--ray", help="Ray cluster: ADDRESS, auto or local")] = None,
     ray_workers: Annotated[int | None, _opt(help="Ray workers (default: the cluster CPUs)")] = None,
     batch_api: Annotated[bool, _opt("--batch-api", help="provider batch API (half price)")] = False,
+    batch_window: Annotated[float, _opt(help="--batch-api: seconds to gather calls")] = 2.0,
+    no_cache: Annotated[bool, _opt("--no-cache", help="never answer from the response cache")
+                        ] = False,
     name: Annotated[str, _opt("--as", help="the name the stimulus is posted under")] = "You",
 ) -> None:
     """Run each variant many times (seeds) and report the distribution of responses."""
@@ -151,6 +154,8 @@ def batch_command(
     with user_errors():
         if runs < 0:
             raise BatchError("--runs must be 0 or more")
+        if batch_window <= 0:
+            raise BatchError("--batch-window must be more than 0 seconds")
         if backlash < 1:
             raise BatchError("--backlash must be 1 or more")
         if report is not None and not report.parent.is_dir():
@@ -158,9 +163,10 @@ def batch_command(
         variants = parse_variants(variant)
         check_scenario(scenario)
         loaded = load_pack(pack)
-        llms = LLMPool(model)
+        database = resolve_db_path(db)
+        llms = LLMPool(model, cache_db=None if no_cache else database)
         classifier = make_classifier(classify, llms, concurrency)
-        if batch_api and not supports_batches(llms.get(model)):
+        if batch_api and not supports_batches(behind_cache(llms.get(model))):
             raise BatchError(f"--batch-api: the model '{model}' has no batch API (a backend with "
                              "one, such as Anthropic's Message Batches, is needed) — fix: drop "
                              "--batch-api")
@@ -169,7 +175,6 @@ def batch_command(
         plan = BatchPlan(batch_id or new_batch_id(), loaded.name, scenario, model, variants, runs,
                          seed, room_settings(seed, 0.0, concurrency, max_messages, None, None,
                                              None, max_seconds), name, batch_api)
-        database = resolve_db_path(db)
         if ray:
             from bot.batch.ray_cluster import RayRunner
             runner = RayRunner(plan, loaded, database, address=ray, workers=ray_workers,
@@ -177,6 +182,7 @@ def batch_command(
         else:
             runner = LocalRunner(plan, loaded, llms, database, parallel=parallel,
                                  concurrency=concurrency, max_cost=max_cost)
+            runner.rooms.batch_window = batch_window
         status.print(f"batch [bold]{plan.batch_id}[/bold] · {len(variants)} variant"
                      f"{'s' * (len(variants) > 1)} × {runs} runs "
                      f"· {loaded.name} · {scenario} · {model}")

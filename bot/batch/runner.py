@@ -15,6 +15,7 @@ from pathlib import Path
 
 from agents.llm.base import LLM
 from agents.llm.batching import BatchingLLM
+from agents.llm.cache import CachedLLM
 from agents.llm.pool import LLMPool
 from agents.packs import Pack
 from agents.persona import Persona
@@ -37,6 +38,11 @@ class BatchResult:
     failures: list[str] = field(default_factory=list)
 
 
+def behind_cache(backend: LLM) -> LLM:
+    """The model itself, under the response cache the pool may have wrapped it in."""
+    return backend.inner if isinstance(backend, CachedLLM) else backend
+
+
 class RoomRunner:
     """Runs single jobs as rooms on a transcript, metered; shared by the local and Ray runners."""
 
@@ -54,10 +60,15 @@ class RoomRunner:
         key = id(backend)
         if key not in self._metered:
             if self.plan.batch_api:
-                backend = BatchingLLM(backend, window=self.batch_window)
-                self._batching.append(backend)
+                backend = self._through_batches(backend)
             self._metered[key] = MeteredLLM(backend, self.meter)
         return self._metered[key]
+
+    def _through_batches(self, backend: LLM) -> LLM:
+        """Cache hits stay free and instant; only the misses go into provider batches."""
+        batching = BatchingLLM(behind_cache(backend), window=self.batch_window)
+        self._batching.append(batching)
+        return CachedLLM(batching, backend.cache) if isinstance(backend, CachedLLM) else batching
 
     async def aclose(self) -> None:
         """Send what a batch API still holds; the pool closes the backends themselves."""
