@@ -40,6 +40,7 @@ class PersonaStats:
     negative_runs: int  # runs in which this persona posted at least one negative reply
     first_negative: int  # runs in which this persona posted the first negative reply
     negative_per_run: float
+    voted_against: int = 0  # meetings: votes against the motion, over all runs
 
 
 @dataclass
@@ -66,6 +67,8 @@ class VariantStats:
     endings: dict[str, int]  # how the runs ended: quiet, a budget, …
     tokens_per_run: float
     cost_per_run: float
+    votes: dict[str, int] = field(default_factory=dict)  # meetings: for / against / abstain
+    carried: Interval | None = None  # meetings: share of agenda items carried, over all runs
     verdict: str = ""
 
 
@@ -139,6 +142,7 @@ async def aggregate(conn: aiosqlite.Connection, batch_id: str, classifier: Stanc
                          batch_id):
         if r["run_id"] in run_ids:
             turns[(variant_of[r["run_id"]], r["action"])] += r["n"]
+    votes = [r for r in await _votes(conn, batch_id) if r["run_id"] in run_ids]
     spent: dict[str, tuple[int, float]] = {}
     for r in await _rows(conn, "SELECT run_id, SUM(input_tokens + output_tokens) AS tokens, "
                                f"SUM(cost_usd) AS cost FROM llm_calls WHERE {_IN_BATCH} "
@@ -162,7 +166,8 @@ async def aggregate(conn: aiosqlite.Connection, batch_id: str, classifier: Stanc
             variant, texts[variant], [r for r in runs if r["variant"] == variant],
             [r for r in replies if variant_of[r["run_id"]] == variant],
             [r for r in reactions if variant_of[r["run_id"]] == variant],
-            turns, stance_of, posted_at, names, edges, backlash_threshold, spent))
+            turns, stance_of, posted_at, names, edges, backlash_threshold, spent,
+            [r for r in votes if variant_of[r["run_id"]] == variant]))
     for v in report.variants:
         v.verdict = verdict(v, report.variants, backlash_threshold)
     return report
@@ -171,7 +176,7 @@ async def aggregate(conn: aiosqlite.Connection, batch_id: str, classifier: Stanc
 def _variant(name: str, text: str, runs: list[dict], replies: list, reactions: list,
              turns: Counter, stance_of: dict, posted_at: dict[str, float], names: dict[str, str],
              edges: list[float], threshold: int,
-             spent: dict[str, tuple[int, float]]) -> VariantStats:
+             spent: dict[str, tuple[int, float]], votes: list) -> VariantStats:
     n = len(runs)
     negative_in: Counter[str] = Counter()
     first_negative: dict[str, tuple[float, str]] = {}
@@ -215,6 +220,9 @@ def _variant(name: str, text: str, runs: list[dict], replies: list, reactions: l
                      c["reactions"], len(negative_runs_of[pid]), first_by[pid],
                      c["negative"] / n)
         for pid, c in per_persona.items()]
+    tally, carried, against = _tally(votes)
+    for p in personas:
+        p.voted_against = against[p.id]
     personas.sort(key=lambda p: (-p.negative, -p.first_negative, p.name))
     ignore = frozenset(w for p in personas for w in p.name.lower().split())
     return VariantStats(
@@ -232,7 +240,29 @@ def _variant(name: str, text: str, runs: list[dict], replies: list, reactions: l
         timeline_counts=[len(b) for b in bins],
         endings=dict(Counter(_ending(r["stop_reason"]) for r in runs).most_common()),
         tokens_per_run=sum(spent.get(r["id"], (0, 0.0))[0] for r in runs) / n,
-        cost_per_run=sum(spent.get(r["id"], (0, 0.0))[1] for r in runs) / n)
+        cost_per_run=sum(spent.get(r["id"], (0, 0.0))[1] for r in runs) / n,
+        votes=tally, carried=bootstrap_interval(carried) if carried else None)
+
+
+async def _votes(conn: aiosqlite.Connection, batch_id: str) -> list[aiosqlite.Row]:
+    """A meeting's votes; a transcript without a votes table (no meetings yet) has none."""
+    try:
+        return await _rows(conn, "SELECT run_id, item, persona_id, choice FROM votes WHERE "
+                                 f"inherited = 0 AND {_IN_BATCH}", batch_id)
+    except aiosqlite.OperationalError:
+        return []
+
+
+def _tally(votes: list) -> tuple[dict[str, int], list[bool], Counter[str]]:
+    """Votes by choice; for each (run, item), whether it carried (more for than against, as the
+    chair counts it); votes against by persona."""
+    tally = Counter(v["choice"] for v in votes)
+    items: dict[tuple[str, int], Counter[str]] = defaultdict(Counter)
+    for v in votes:
+        items[(v["run_id"], v["item"])][v["choice"]] += 1
+    carried = [c["for"] > c["against"] for _, c in sorted(items.items())]
+    against = Counter(v["persona_id"] for v in votes if v["choice"] == "against")
+    return {k: tally[k] for k in ("for", "against", "abstain")} if votes else {}, carried, against
 
 
 def _ending(reason: str | None) -> str:
@@ -241,6 +271,15 @@ def _ending(reason: str | None) -> str:
     if reason.startswith("budget:"):
         return " ".join(reason.split()[:2])
     return reason.split(":")[0]
+
+
+def duration(seconds: float) -> str:
+    """Simulated time the way a reader thinks of it: 40 s, 12 min, 7.5 h."""
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 2 * 3600:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
 
 
 def _risk(p: float) -> str:
@@ -254,12 +293,15 @@ def verdict(v: VariantStats, every: list[VariantStats], threshold: int) -> str:
                 f"runs (95% CI {b.low:.0%}–{b.high:.0%}) drew {threshold}+ negative replies")
     if v.first_negative_median is not None:
         sentence += (f"; the first negative reply came after a median "
-                     f"{v.first_negative_median:.0f} s")
+                     f"{duration(v.first_negative_median)}")
     drivers = [p.name for p in v.personas if p.negative][:2]
     if drivers:
         sentence += f", driven by {' and '.join(drivers)}"
     if v.themes:
         sentence += f"; main objection: {v.themes[0].label}"
+    if v.carried is not None:
+        c = v.carried
+        sentence += f"; the motion carried {c.estimate:.0%} of the time (95% CI {c.low:.0%}–{c.high:.0%})"
     others = [o for o in every if o is not v]
     if others and all(v.backlash.estimate < o.backlash.estimate for o in others):
         sentence += " (the safest variant)"

@@ -18,7 +18,7 @@ from agents.llm.registry import SPEC_HELP
 from agents.packs import load_pack
 from bot.batch.aggregate import BatchReport, aggregate
 from bot.batch.meter import BatchTotals
-from bot.batch.plan import BatchError, BatchPlan, new_batch_id, parse_variants
+from bot.batch.plan import BatchError, BatchPlan, ScenarioOptions, new_batch_id, parse_variants
 from bot.batch.report import to_html, to_json
 from bot.batch.room import check_scenario
 from bot.batch.runner import BatchResult, LocalRunner, behind_cache
@@ -126,7 +126,11 @@ def batch_command(
     variant: Variants,
     runs: Annotated[int, _opt(help="runs (seeds) per variant")] = 20,
     pack: Annotated[str, _opt("--pack", help="bundled pack name or a folder")] = "board",
-    scenario: Annotated[str, _opt(help="discussion | meeting | feed")] = "discussion",
+    scenario: Annotated[str | None, _opt(help="discussion | meeting | feed (default: the "
+                                              "pack's)")] = None,
+    minutes_per_item: Annotated[float, _opt(help="meeting: simulated minutes per item")] = 10.0,
+    hours: Annotated[float, _opt(help="feed: simulated hours to watch")] = 12.0,
+    population: Annotated[int | None, _opt(help="feed: grow the pack to N members")] = None,
     model: Annotated[str, _opt(help=f"model for the room: {SPEC_HELP}")] = "history",
     db: DbPath = None,
     batch_id: BatchId = None,
@@ -161,7 +165,6 @@ def batch_command(
         if report is not None and not report.parent.is_dir():
             raise BatchError(f"--report {report}: no folder {report.parent} — fix: create it first")
         variants = parse_variants(variant)
-        check_scenario(scenario)
         loaded = load_pack(pack)
         database = resolve_db_path(db)
         llms = LLMPool(model, cache_db=None if no_cache else database)
@@ -172,9 +175,12 @@ def batch_command(
                              "--batch-api")
         if batch_api:  # the provider queues a batch: the in-flight limit would only shrink it
             concurrency = max(concurrency, parallel * len(loaded.personas))
-        plan = BatchPlan(batch_id or new_batch_id(), loaded.name, scenario, model, variants, runs,
-                         seed, room_settings(seed, 0.0, concurrency, max_messages, None, None,
-                                             None, max_seconds), name, batch_api)
+        plan = BatchPlan(batch_id or new_batch_id(), loaded.name, scenario or
+                         loaded.room.default_scenario, model, variants, runs, seed,
+                         room_settings(seed, 0.0, concurrency, max_messages, None, None, None,
+                                       max_seconds), name, batch_api,
+                         ScenarioOptions(minutes_per_item, hours, population))
+        check_scenario(plan, loaded, llms.for_persona, Transcript(database))
         if ray:
             from bot.batch.ray_cluster import RayRunner
             runner = RayRunner(plan, loaded, database, address=ray, workers=ray_workers,
@@ -185,7 +191,7 @@ def batch_command(
             runner.rooms.batch_window = batch_window
         status.print(f"batch [bold]{plan.batch_id}[/bold] · {len(variants)} variant"
                      f"{'s' * (len(variants) > 1)} × {runs} runs "
-                     f"· {loaded.name} · {scenario} · {model}")
+                     f"· {loaded.name} · {plan.scenario} · {model}")
         result, built = asyncio.run(_run_and_report(runner, llms, classifier, backlash))
         if built is not None:
             for v in built.variants:

@@ -34,6 +34,15 @@ class Job:
 
 
 @dataclass(frozen=True)
+class ScenarioOptions:
+    """What `townhall run` takes for meetings and feeds, passed on to every run of the batch."""
+
+    minutes_per_item: float = 10.0
+    hours: float = 12.0
+    population: int | None = None
+
+
+@dataclass(frozen=True)
 class BatchPlan:
     batch_id: str
     pack: str
@@ -45,6 +54,7 @@ class BatchPlan:
     settings: RunSettings = field(default_factory=RunSettings)
     human_name: str = "You"
     batch_api: bool = False  # send model calls through the provider's batch API
+    scenario_options: ScenarioOptions = field(default_factory=ScenarioOptions)
 
     def jobs(self) -> list[Job]:
         """Variants interleaved seed by seed, so a batch stopped early is still balanced."""

@@ -54,14 +54,16 @@ def timeline(report: BatchReport) -> str:
     """Mean stance of replies (−1 negative … +1 positive) over simulated time since the post."""
     fig, ax = plt.subplots(figsize=(6.4, 2.8))
     edges = np.asarray(report.timeline_edges)
-    minutes = (edges[:-1] + edges[1:]) / 2 / 60
+    hours = edges[-1] > 3 * 3600  # a feed is watched for hours, a meeting for minutes
+    unit, scale = ("hours", 3600) if hours else ("minutes", 60)
+    middles = (edges[:-1] + edges[1:]) / 2 / scale
     for i, v in enumerate(report.variants):
         values = np.array([np.nan if x is None else x for x in v.timeline], dtype=float)
-        ax.plot(minutes, values, marker="o", markersize=3, color=COLORS[i % len(COLORS)],
+        ax.plot(middles, values, marker="o", markersize=3, color=COLORS[i % len(COLORS)],
                 label=v.name)
     ax.axhline(0, color="#999", linewidth=0.8)
     ax.set_ylim(-1.05, 1.05)
-    ax.set_xlabel("simulated minutes after the post")
+    ax.set_xlabel(f"simulated {unit} after the post")
     ax.set_ylabel("mean stance of replies")
     ax.legend(frameon=False)
     return _svg(fig)

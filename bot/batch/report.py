@@ -10,7 +10,7 @@ from dataclasses import asdict
 from html import escape
 
 from bot.batch import plots
-from bot.batch.aggregate import BatchReport, VariantStats
+from bot.batch.aggregate import BatchReport, VariantStats, duration
 
 _CSS = """
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;color:#222;max-width:1000px;
@@ -41,15 +41,22 @@ def _pct(x: float) -> str:
     return f"{x:.0%}"
 
 
+def _carried(v: VariantStats) -> str:
+    c = v.carried
+    return "—" if c is None else f"{_pct(c.estimate)} ({_pct(c.low)}–{_pct(c.high)})"
+
+
 def _summary_table(report: BatchReport) -> str:
+    meeting = any(v.carried is not None for v in report.variants)
     head = ("<tr><th>variant</th><th class=n>runs</th><th class=n>P(backlash)</th>"
             "<th class=n>95% CI</th><th class=n>replies/run</th><th class=n>reactions/run</th>"
             "<th class=n>reply rate</th><th class=n>reaction rate</th>"
             "<th class=n>negative / neutral / positive</th><th class=n>first negative (median)</th>"
-            "<th class=n>$ / run</th><th>runs ended</th></tr>")
+            "<th class=n>$ / run</th><th>runs ended</th>"
+            + ("<th class=n>carried</th>" if meeting else "") + "</tr>")
     rows = []
     for v in report.variants:
-        first = "—" if v.first_negative_median is None else f"{v.first_negative_median:.0f} s"
+        first = "—" if v.first_negative_median is None else duration(v.first_negative_median)
         endings = ", ".join(f"{why} {count}" for why, count in v.endings.items())
         total = max(1, sum(v.stance.values()))
         stance = " / ".join(_pct(v.stance[k] / total) for k in ("negative", "neutral", "positive"))
@@ -60,7 +67,8 @@ def _summary_table(report: BatchReport) -> str:
             f"<td class=n>{v.replies_per_run:.2f}</td><td class=n>{v.reactions_per_run:.2f}</td>"
             f"<td class=n>{_pct(v.reply_rate)}</td><td class=n>{_pct(v.reaction_rate)}</td>"
             f"<td class=n>{stance}</td><td class=n>{first}</td>"
-            f"<td class=n>{v.cost_per_run:.4f}</td><td>{escape(endings)}</td></tr>")
+            f"<td class=n>{v.cost_per_run:.4f}</td><td>{escape(endings)}</td>"
+            + (f"<td class=n>{_carried(v)}</td>" if meeting else "") + "</tr>")
     return f"<div class=wide><table>{head}{''.join(rows)}</table></div>"
 
 
@@ -88,14 +96,17 @@ def _themes(v: VariantStats) -> str:
 
 
 def _personas(v: VariantStats) -> str:
+    voted = bool(v.votes)
     rows = "".join(
         f"<tr><td>{escape(p.name)}</td><td class=n>{p.replies}</td><td class=n>{p.negative}</td>"
         f"<td class=n>{p.positive}</td><td class=n>{p.reactions}</td>"
-        f"<td class=n>{p.negative_runs}</td><td class=n>{p.first_negative}</td></tr>"
+        f"<td class=n>{p.negative_runs}</td><td class=n>{p.first_negative}</td>"
+        + (f"<td class=n>{p.voted_against}</td>" if voted else "") + "</tr>"
         for p in v.personas)
     return ("<table><tr><th>persona</th><th class=n>replies</th><th class=n>negative</th>"
             "<th class=n>positive</th><th class=n>reactions</th><th class=n>runs negative</th>"
-            f"<th class=n>first to object</th></tr>{rows}</table>")
+            "<th class=n>first to object</th>"
+            + ("<th class=n>voted against</th>" if voted else "") + f"</tr>{rows}</table>")
 
 
 def _variant(v: VariantStats) -> str:
@@ -104,7 +115,14 @@ def _variant(v: VariantStats) -> str:
             f"<div class=pitch>{escape(v.text)}</div>"
             f"<h3>Main objections</h3>{_themes(v)}"
             f"<h3>Who drives it</h3>{_personas(v)}"
-            f"<h3>Reactions</h3>{_emoji(v)}</section>")
+            f"<h3>Reactions</h3>{_emoji(v)}{_votes(v)}</section>")
+
+
+def _votes(v: VariantStats) -> str:
+    if not v.votes:
+        return ""
+    tally = " · ".join(f"{choice} {count}" for choice, count in v.votes.items())
+    return f"<h3>Votes</h3><p>{escape(tally)} — carried: {_carried(v)}</p>"
 
 
 def _figure(svg: str, caption: str, name: str) -> str:

@@ -1,8 +1,12 @@
-"""The one place a batch turns a job into a room; scenarios plug in here, not in the runner."""
+"""The one place a batch turns a job into a room: the scenario and its members, then the room.
+
+Rooms are built the way `townhall run` builds them (bot.scenarios.setup.plan_room), with a fresh
+scenario policy per run, headless (a run ends when its room falls quiet or on a budget) and at
+full speed.
+"""
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable
 from dataclasses import replace
 
@@ -11,25 +15,37 @@ from agents.packs import Pack
 from agents.persona import Persona
 from bot.batch.plan import BatchError, BatchPlan, Job
 from bot.orchestrator import Orchestrator
+from bot.scenarios.setup import RoomPlan, plan_room
 from bot.transcript import Transcript
 
-SCENARIOS = ("discussion", "meeting", "feed")
+
+def room_plan(plan: BatchPlan, pack: Pack, seed: int, pitch: str) -> RoomPlan:
+    o = plan.scenario_options
+    try:
+        return plan_room(pack, scenario=plan.scenario, pitch=pitch, agenda=None,
+                         minutes_per_item=o.minutes_per_item, population=o.population,
+                         hours=o.hours, speed=0.0, seed=seed)
+    except ValueError as exc:
+        raise BatchError(str(exc)) from None
 
 
-def check_scenario(scenario: str) -> None:
-    if scenario not in SCENARIOS:
-        raise BatchError(f"--scenario {scenario}: unknown — fix: use one of {', '.join(SCENARIOS)}")
-    # meeting and feed live in bot.scenarios; a build without it cannot run them (and must not
-    # silently run a discussion instead).
-    if scenario != "discussion" and importlib.util.find_spec("bot.scenarios") is None:
-        raise BatchError(f"--scenario {scenario}: not available in this build — fix: use "
-                         "--scenario discussion")
+def check_scenario(plan: BatchPlan, pack: Pack, llm_for: Callable[[Persona], LLM],
+                   transcript: Transcript) -> None:
+    """Refuse what would fail every run before any starts: build the first room, unstarted (a
+    scenario checks the pack when it is bound to a room, e.g. a meeting needs a chair)."""
+    first = Job(plan.variants[0].name, plan.first_seed, plan.variants[0].text)
+    try:
+        make_room(plan, first, pack, llm_for, transcript)
+    except ValueError as exc:
+        raise BatchError(str(exc)) from None
 
 
 def make_room(plan: BatchPlan, job: Job, pack: Pack, llm_for: Callable[[Persona], LLM],
               transcript: Transcript) -> Orchestrator:
-    """A headless room for one (variant, seed), built the way an interactive session builds one."""
-    settings = replace(plan.settings, seed=job.seed, stop_when_quiet=True)
+    """A headless room for one (variant, seed). A feed's population is grown from the seed, so
+    variant a and b of the same seed meet the same people."""
+    seated = room_plan(plan, pack, job.seed, job.text)
+    settings = replace(plan.settings, seed=job.seed, speed=0.0, stop_when_quiet=True)
     return Orchestrator(pack, llm_for, transcript, settings, model_name=plan.model,
-                        platform="batch", scenario=plan.scenario, title=job.text,
-                        batch_id=plan.batch_id, variant=job.variant)
+                        platform="batch", scenario=seated.scenario, title=job.text,
+                        personas=seated.personas, batch_id=plan.batch_id, variant=job.variant)
