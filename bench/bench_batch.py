@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib.util
 import json
 import os
 import shutil
@@ -99,8 +98,7 @@ async def on_ray(pack_dir: Path, db: Path, runs: int, scenario: str, model: str,
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=40)
-    has_meeting = importlib.util.find_spec("bot.scenarios") is not None
-    parser.add_argument("--scenario", default="meeting" if has_meeting else "discussion")
+    parser.add_argument("--scenario", default="meeting", help="meeting | discussion | feed")
     args = parser.parse_args()
     print(f"10-persona board room, scenario {args.scenario}, zero-latency fake model, "
           f"{os.cpu_count()} CPUs")
