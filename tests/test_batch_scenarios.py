@@ -40,6 +40,20 @@ def test_a_batch_of_board_meetings_reports_how_often_the_motion_carried(cli_env)
         dict(against)
     assert "the motion carried" in variant["verdict"]
 
+    # Replies are what members chose to say on their turns: not the chair's procedural lines
+    # (no decision behind them), not the vote lines (counted as votes).
+    with sqlite3.connect(Path(cli_env["TOWNHALL_DB"])) as conn:
+        messages = conn.execute("SELECT run_id, id, seq, author_id, text FROM messages "
+                                "WHERE author_kind = 'persona'").fetchall()
+        decided = {(r, s, p) for r, s, p in conn.execute(
+            "SELECT run_id, seq, persona_id FROM decisions WHERE action = 'reply'")}
+        vote_lines = {(r, m) for r, m in conn.execute("SELECT run_id, message_id FROM votes")}
+    procedural = [m for m in messages if (m[0], m[2] - 1, m[3]) not in decided]
+    assert procedural and any("call this meeting" in m[4] for m in procedural)
+    replies = [m for m in messages
+               if (m[0], m[2] - 1, m[3]) in decided and (m[0], m[1]) not in vote_lines]
+    assert sum(variant["stance"].values()) == len(replies) < len(messages)
+
 
 def test_a_feed_batch_grows_its_population_per_seed(cli_env):
     done = batch(cli_env, "--variant", "a=Our new ad: prices up 40%.", "--runs", "2",

@@ -105,6 +105,12 @@ async def _rows(conn: aiosqlite.Connection, sql: str, batch_id: str) -> list[aio
 
 _IN_BATCH = "run_id IN (SELECT id FROM runs WHERE batch_id = ?)"
 # The stimulus: the run's first human message. Only what comes after it responds to it.
+# A response is what a persona chose to write on its own turn: the transcript records that
+# decision right before the message. A chair's procedural lines have none, and a vote is counted
+# as a vote (the votes table), not as a reply.
+_OWN_TURN = ("(EXISTS (SELECT 1 FROM decisions d WHERE d.run_id = x.run_id AND d.seq = x.seq - 1 "
+             "AND d.persona_id = x.author_id AND d.action = 'reply') AND NOT EXISTS (SELECT 1 "
+             "FROM votes v WHERE v.run_id = x.run_id AND v.message_id = x.id))")
 _POSTED = ("(SELECT MIN(m.seq) FROM messages m WHERE m.run_id = x.run_id "
            "AND m.author_kind = 'human')")
 
@@ -124,14 +130,14 @@ async def aggregate(conn: aiosqlite.Connection, batch_id: str, classifier: Stanc
         names.setdefault(r["id"], r["name"])
     posted_at: dict[str, float] = {}
     replies: list[aiosqlite.Row] = []
-    for r in await _rows(conn, "SELECT run_id, author_kind, author_id, text, vtime FROM messages "
-                               f"WHERE inherited = 0 AND {_IN_BATCH} ORDER BY run_id, seq",
-                         batch_id):
+    for r in await _rows(conn, f"SELECT run_id, author_kind, author_id, text, vtime, {_OWN_TURN} "
+                               f"AS own_turn FROM messages x WHERE inherited = 0 AND {_IN_BATCH} "
+                               "ORDER BY run_id, seq", batch_id):
         if r["run_id"] not in run_ids:
             continue
         if r["author_kind"] == "human":
             posted_at.setdefault(r["run_id"], r["vtime"])
-        elif r["run_id"] in posted_at:  # what a feed held before the stimulus is not a response
+        elif r["own_turn"] and r["run_id"] in posted_at:  # a feed's older posts do not respond
             replies.append(r)
     reactions = [r for r in await _rows(
         conn, f"SELECT run_id, author_id, emoji FROM reactions x WHERE inherited = 0 AND "
@@ -245,12 +251,8 @@ def _variant(name: str, text: str, runs: list[dict], replies: list, reactions: l
 
 
 async def _votes(conn: aiosqlite.Connection, batch_id: str) -> list[aiosqlite.Row]:
-    """A meeting's votes; a transcript without a votes table (no meetings yet) has none."""
-    try:
-        return await _rows(conn, "SELECT run_id, item, persona_id, choice FROM votes WHERE "
-                                 f"inherited = 0 AND {_IN_BATCH}", batch_id)
-    except aiosqlite.OperationalError:
-        return []
+    return await _rows(conn, "SELECT run_id, item, persona_id, choice FROM votes WHERE "
+                             f"inherited = 0 AND {_IN_BATCH}", batch_id)
 
 
 def _tally(votes: list) -> tuple[dict[str, int], list[bool], Counter[str]]:
