@@ -231,10 +231,9 @@ class BatchAPIModel:
 async def test_batch_api_gathers_the_runs_independent_calls(tmp_path, db_path):
     pack = load_pack(str(write_pack(tmp_path)))
     provider = BatchAPIModel()
-    batch_plan = replace(plan("api1"), batch_api=True)
+    batch_plan = replace(plan("api1"), batch_api=True, batch_window=0.2)
     runner = LocalRunner(batch_plan, pack, LLMPool("fake", {"fake": provider}), db_path,
                          parallel=8, concurrency=100)
-    runner.rooms.batch_window = 0.2
     result = await runner.run()
     assert result.totals.runs_done == 8
     # 24 decisions (8 runs × 3 personas), all through the batch endpoint. A persona whose look

@@ -178,7 +178,7 @@ def batch_command(
         plan = BatchPlan(batch_id or new_batch_id(), loaded.name, scenario or
                          loaded.room.default_scenario, model, variants, runs, seed,
                          room_settings(seed, 0.0, concurrency, max_messages, None, None, None,
-                                       max_seconds), name, batch_api,
+                                       max_seconds), name, batch_api, batch_window,
                          ScenarioOptions(minutes_per_item, hours, population))
         check_scenario(plan, loaded, llms.for_persona, Transcript(database))
         if ray:
@@ -188,7 +188,6 @@ def batch_command(
         else:
             runner = LocalRunner(plan, loaded, llms, database, parallel=parallel,
                                  concurrency=concurrency, max_cost=max_cost)
-            runner.rooms.batch_window = batch_window
         status.print(f"batch [bold]{plan.batch_id}[/bold] · {len(variants)} variant"
                      f"{'s' * (len(variants) > 1)} × {runs} runs "
                      f"· {loaded.name} · {plan.scenario} · {model}")

@@ -54,6 +54,7 @@ class BatchPlan:
     settings: RunSettings = field(default_factory=RunSettings)
     human_name: str = "You"
     batch_api: bool = False  # send model calls through the provider's batch API
+    batch_window: float = 2.0  # seconds to gather calls into one provider batch
     scenario_options: ScenarioOptions = field(default_factory=ScenarioOptions)
 
     def jobs(self) -> list[Job]:

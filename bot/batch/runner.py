@@ -51,7 +51,6 @@ class RoomRunner:
         self._llms = llms
         self._metered: dict[int, MeteredLLM] = {}
         self._batching: list[BatchingLLM] = []
-        self.batch_window = 2.0  # seconds to gather calls into one provider batch
         self._rooms: set[Orchestrator] = set()
         self.stop_reason: str | None = None
 
@@ -66,7 +65,7 @@ class RoomRunner:
 
     def _through_batches(self, backend: LLM) -> LLM:
         """Cache hits stay free and instant; only the misses go into provider batches."""
-        batching = BatchingLLM(behind_cache(backend), window=self.batch_window)
+        batching = BatchingLLM(behind_cache(backend), window=self.plan.batch_window)
         self._batching.append(batching)
         return CachedLLM(batching, backend.cache) if isinstance(backend, CachedLLM) else batching
 
