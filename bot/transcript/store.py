@@ -236,15 +236,15 @@ class Transcript:
         async with self._transaction:
             await self.conn.execute("BEGIN")
             await self.conn.execute(
-                "INSERT INTO runs (id, started_at, status, title, pack, scenario, model, platform, "
-                "seed, settings, parent_run_id, forked_at, batch_id, variant, pid, host) "
+                "INSERT INTO runs (id, started_at, status, title, pack, scenario, model, platform, seed, "
+                "settings, parent_run_id, forked_at, batch_id, variant, pid, host) "
                 "VALUES (?,?,'running',?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (run.id, now, run.title, run.pack, run.scenario, run.model, run.platform, run.seed,
                  run.settings, run.parent_run_id, run.forked_at, run.batch_id, run.variant,
                  os.getpid(), socket.gethostname()))
             await self.conn.executemany(
-                "INSERT INTO participants (run_id, id, kind, name, role, color, avatar, model, "
-                "joined_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                "INSERT INTO participants (run_id, id, kind, name, role, color, avatar, model, joined_at) "
+                "VALUES (?,?,?,?,?,?,?,?,?)",
                 [(run.id, p.id, p.kind, p.name, p.role, p.color, p.avatar, p.model, now)
                  for p in participants])
             await self.conn.execute("COMMIT")
