@@ -415,3 +415,9 @@ def compare(run_a: RunArg, run_b: RunArg, db: DbOption = None,
     with user_errors():
         comparison = asyncio.run(fetch())
     print_comparison(console, comparison, limit)
+
+
+# Commands that live in their own modules (imported last: they reuse the helpers above).
+from bot.batch.command import batch_command  # noqa: E402
+
+app.command("batch")(batch_command)

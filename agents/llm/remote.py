@@ -41,6 +41,7 @@ class RemoteLimits:
     timeout: float = 60.0        # seconds per HTTP attempt
     max_retries: int = 4         # SDK retries after the first attempt
     deadline: float = 300.0      # seconds for a whole call, retries and retry-after waits included
+    batch_poll: float = 10.0     # seconds between looks at a provider batch (--batch-api)
 
     @classmethod
     def from_env(cls) -> RemoteLimits:
@@ -49,6 +50,7 @@ class RemoteLimits:
             timeout=_env_number("TOWNHALL_LLM_TIMEOUT", cls.timeout),
             max_retries=int(_env_number("TOWNHALL_LLM_RETRIES", cls.max_retries, int)),
             deadline=_env_number("TOWNHALL_LLM_DEADLINE", cls.deadline),
+            batch_poll=_env_number("TOWNHALL_LLM_BATCH_POLL", cls.batch_poll),
         )
 
 

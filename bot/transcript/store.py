@@ -128,6 +128,8 @@ class Transcript:
         self._idle.set()
         self._writer: asyncio.Task | None = None
         self._failure: BaseException | None = None
+        # Rooms sharing one transcript (a batch) must not interleave transactions on one connection.
+        self._transaction = asyncio.Lock()
 
     async def __aenter__(self) -> Transcript:
         await self.open()
@@ -218,32 +220,34 @@ class Transcript:
         groups: dict[type, list[tuple]] = {}
         for event in batch:
             groups.setdefault(type(event), []).append(_row(event))
-        await self.conn.execute("BEGIN")
-        try:
-            for kind, rows in groups.items():
-                await self.conn.executemany(_INSERT[kind], rows)
-            await self.conn.execute("COMMIT")
-        except BaseException:
-            await self.conn.execute("ROLLBACK")
-            raise
+        async with self._transaction:
+            await self.conn.execute("BEGIN")
+            try:
+                for kind, rows in groups.items():
+                    await self.conn.executemany(_INSERT[kind], rows)
+                await self.conn.execute("COMMIT")
+            except BaseException:
+                await self.conn.execute("ROLLBACK")
+                raise
 
     async def create_run(self, run: RunRecord, participants: Iterable[ParticipantRecord]) -> None:
         assert self.conn
         now = time.time()
-        await self.conn.execute("BEGIN")
-        await self.conn.execute(
-            "INSERT INTO runs (id, started_at, status, title, pack, scenario, model, platform, seed, "
-            "settings, parent_run_id, forked_at, batch_id, variant, pid, host) "
-            "VALUES (?,?,'running',?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (run.id, now, run.title, run.pack, run.scenario, run.model, run.platform, run.seed,
-             run.settings, run.parent_run_id, run.forked_at, run.batch_id, run.variant,
-             os.getpid(), socket.gethostname()))
-        await self.conn.executemany(
-            "INSERT INTO participants (run_id, id, kind, name, role, color, avatar, model, joined_at) "
-            "VALUES (?,?,?,?,?,?,?,?,?)",
-            [(run.id, p.id, p.kind, p.name, p.role, p.color, p.avatar, p.model, now)
-             for p in participants])
-        await self.conn.execute("COMMIT")
+        async with self._transaction:
+            await self.conn.execute("BEGIN")
+            await self.conn.execute(
+                "INSERT INTO runs (id, started_at, status, title, pack, scenario, model, platform, seed, "
+                "settings, parent_run_id, forked_at, batch_id, variant, pid, host) "
+                "VALUES (?,?,'running',?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (run.id, now, run.title, run.pack, run.scenario, run.model, run.platform, run.seed,
+                 run.settings, run.parent_run_id, run.forked_at, run.batch_id, run.variant,
+                 os.getpid(), socket.gethostname()))
+            await self.conn.executemany(
+                "INSERT INTO participants (run_id, id, kind, name, role, color, avatar, model, joined_at) "
+                "VALUES (?,?,?,?,?,?,?,?,?)",
+                [(run.id, p.id, p.kind, p.name, p.role, p.color, p.avatar, p.model, now)
+                 for p in participants])
+            await self.conn.execute("COMMIT")
 
     async def add_participant(self, run_id: str, participant: ParticipantRecord) -> None:
         await self.flush()
@@ -257,9 +261,10 @@ class Transcript:
     async def finish_run(self, run_id: str, status: str, reason: str) -> None:
         await self.flush()
         assert self.conn
-        await self.conn.execute(
-            "UPDATE runs SET status = ?, stop_reason = ?, finished_at = ? WHERE id = ?",
-            (status, reason, time.time(), run_id))
+        async with self._transaction:  # never inside another room's open transaction
+            await self.conn.execute(
+                "UPDATE runs SET status = ?, stop_reason = ?, finished_at = ? WHERE id = ?",
+                (status, reason, time.time(), run_id))
 
     async def close(self) -> None:
         if self.conn is None:

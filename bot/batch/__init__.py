@@ -1,0 +1,1 @@
+"""Many runs of one stimulus: the batch runner (asyncio or Ray), aggregation, the report."""

@@ -1,0 +1,310 @@
+"""From a batch's runs in SQLite to the numbers of its report, per variant.
+
+Every number is computed from the transcript (messages, reactions, decisions), only over the one
+finished run per (variant, seed) the ledger picks, and only over what personas did (never the
+human's own post).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+
+import aiosqlite
+import numpy as np
+
+from agents import sentiment
+from bot.batch.ledger import batch_runs
+from bot.batch.stance import StanceClassifier
+from bot.batch.themes import Quote, Theme, group
+
+BOOTSTRAP_RESAMPLES = 10_000
+TIMELINE_BINS = 12
+
+
+@dataclass
+class Interval:
+    estimate: float
+    low: float
+    high: float
+
+
+@dataclass
+class PersonaStats:
+    id: str
+    name: str
+    replies: int
+    negative: int
+    positive: int
+    reactions: int
+    negative_runs: int  # runs in which this persona posted at least one negative reply
+    first_negative: int  # runs in which this persona posted the first negative reply
+    negative_per_run: float
+    voted_against: int = 0  # meetings: votes against the motion, over all runs
+
+
+@dataclass
+class VariantStats:
+    name: str
+    text: str
+    runs: int
+    replies_per_run: float
+    reactions_per_run: float
+    reply_rate: float  # share of persona turns that ended in a reply
+    reaction_rate: float  # share of persona turns that ended in a reaction
+    turns: int
+    emoji: dict[str, int]
+    stance: dict[str, int]  # negative / neutral / positive reply counts
+    negative_per_run: list[int]
+    backlash: Interval
+    backlash_runs: int
+    first_negative_seconds: list[float]  # per run that had one (simulated seconds after the post)
+    first_negative_median: float | None
+    personas: list[PersonaStats]
+    themes: list[Theme]
+    timeline: list[float | None]  # mean stance of replies per time bin
+    timeline_counts: list[int]
+    endings: dict[str, int]  # how the runs ended: quiet, a budget, …
+    tokens_per_run: float
+    cost_per_run: float
+    votes: dict[str, int] = field(default_factory=dict)  # meetings: for / against / abstain
+    carried: Interval | None = None  # meetings: share of agenda items carried, over all runs
+    verdict: str = ""
+
+
+@dataclass
+class BatchReport:
+    batch_id: str
+    pack: str
+    scenario: str
+    model: str
+    classifier: str
+    backlash_threshold: int
+    runs: int
+    timeline_edges: list[float]
+    variants: list[VariantStats] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def bootstrap_interval(hits: list[bool], *, resamples: int = BOOTSTRAP_RESAMPLES,
+                       seed: int = 0, level: float = 0.95) -> Interval:
+    """Percentile bootstrap of a share; seeded, so the same runs give the same interval."""
+    data = np.asarray(hits, dtype=np.float64)
+    if data.size == 0:
+        return Interval(0.0, 0.0, 0.0)
+    rng = np.random.default_rng(seed)
+    means = data[rng.integers(0, data.size, size=(resamples, data.size))].mean(axis=1)
+    tail = (1 - level) / 2 * 100
+    low, high = np.percentile(means, [tail, 100 - tail])
+    return Interval(float(data.mean()), float(low), float(high))
+
+
+async def _rows(conn: aiosqlite.Connection, sql: str, batch_id: str) -> list[aiosqlite.Row]:
+    return await (await conn.execute(sql, (batch_id,))).fetchall()
+
+
+_IN_BATCH = "run_id IN (SELECT id FROM runs WHERE batch_id = ?)"
+# The stimulus: the run's first human message. Only what comes after it responds to it.
+# A response is what a persona chose to write on its own turn: the transcript records that
+# decision right before the message. A chair's procedural lines have none, and a vote is counted
+# as a vote (the votes table), not as a reply.
+_OWN_TURN = ("(EXISTS (SELECT 1 FROM decisions d WHERE d.run_id = x.run_id AND d.seq = x.seq - 1 "
+             "AND d.persona_id = x.author_id AND d.action = 'reply') AND NOT EXISTS (SELECT 1 "
+             "FROM votes v WHERE v.run_id = x.run_id AND v.message_id = x.id))")
+_POSTED = ("(SELECT MIN(m.seq) FROM messages m WHERE m.run_id = x.run_id "
+           "AND m.author_kind = 'human')")
+
+
+async def aggregate(conn: aiosqlite.Connection, batch_id: str, classifier: StanceClassifier, *,
+                    backlash_threshold: int = 3) -> BatchReport:
+    runs = await batch_runs(conn, batch_id)
+    if not runs:
+        raise LookupError(f"batch {batch_id} has no finished runs")
+    run_ids = {r["id"] for r in runs}
+    variant_of = {r["id"]: r["variant"] for r in runs}
+    texts: dict[str, str] = {r["variant"]: r["title"] or "" for r in runs}
+
+    names: dict[str, str] = {}
+    for r in await _rows(conn, f"SELECT id, name FROM participants WHERE kind = 'persona' AND "
+                               f"{_IN_BATCH}", batch_id):
+        names.setdefault(r["id"], r["name"])
+    posted_at: dict[str, float] = {}
+    replies: list[aiosqlite.Row] = []
+    for r in await _rows(conn, f"SELECT run_id, author_kind, author_id, text, vtime, {_OWN_TURN} "
+                               f"AS own_turn FROM messages x WHERE inherited = 0 AND {_IN_BATCH} "
+                               "ORDER BY run_id, seq", batch_id):
+        if r["run_id"] not in run_ids:
+            continue
+        if r["author_kind"] == "human":
+            posted_at.setdefault(r["run_id"], r["vtime"])
+        elif r["own_turn"] and r["run_id"] in posted_at:  # a feed's older posts do not respond
+            replies.append(r)
+    reactions = [r for r in await _rows(
+        conn, f"SELECT run_id, author_id, emoji FROM reactions x WHERE inherited = 0 AND "
+              f"{_IN_BATCH} AND seq > {_POSTED}", batch_id) if r["run_id"] in run_ids]
+    turns: Counter[tuple[str, str]] = Counter()
+    for r in await _rows(conn, f"SELECT run_id, action, COUNT(*) AS n FROM decisions x WHERE "
+                               f"{_IN_BATCH} AND seq > {_POSTED} GROUP BY run_id, action",
+                         batch_id):
+        if r["run_id"] in run_ids:
+            turns[(variant_of[r["run_id"]], r["action"])] += r["n"]
+    votes = [r for r in await _votes(conn, batch_id) if r["run_id"] in run_ids]
+    spent: dict[str, tuple[int, float]] = {}
+    for r in await _rows(conn, "SELECT run_id, SUM(input_tokens + output_tokens) AS tokens, "
+                               f"SUM(cost_usd) AS cost FROM llm_calls WHERE {_IN_BATCH} "
+                               "GROUP BY run_id", batch_id):
+        spent[r["run_id"]] = (r["tokens"], r["cost"])
+
+    # Label every distinct reply once per variant (the stimulus is the model's context).
+    stance_of: dict[tuple[str, str], int] = {}
+    for variant in sorted(texts):
+        unique = sorted({r["text"] for r in replies if variant_of[r["run_id"]] == variant})
+        for text, label in zip(unique, await classifier.classify(texts[variant], unique),
+                               strict=True):
+            stance_of[(variant, text)] = label
+
+    horizon = max((r["vtime"] - posted_at.get(r["run_id"], 0.0) for r in replies), default=0.0)
+    edges = list(np.linspace(0.0, max(horizon, 1e-9), TIMELINE_BINS + 1))
+    report = BatchReport(batch_id, runs[0]["pack"], runs[0]["scenario"], runs[0]["model"],
+                         classifier.name, backlash_threshold, len(runs), [float(e) for e in edges])
+    for variant in sorted(texts):
+        report.variants.append(_variant(
+            variant, texts[variant], [r for r in runs if r["variant"] == variant],
+            [r for r in replies if variant_of[r["run_id"]] == variant],
+            [r for r in reactions if variant_of[r["run_id"]] == variant],
+            turns, stance_of, posted_at, names, edges, backlash_threshold, spent,
+            [r for r in votes if variant_of[r["run_id"]] == variant]))
+    for v in report.variants:
+        v.verdict = verdict(v, report.variants, backlash_threshold)
+    return report
+
+
+def _variant(name: str, text: str, runs: list[dict], replies: list, reactions: list,
+             turns: Counter, stance_of: dict, posted_at: dict[str, float], names: dict[str, str],
+             edges: list[float], threshold: int,
+             spent: dict[str, tuple[int, float]], votes: list) -> VariantStats:
+    n = len(runs)
+    negative_in: Counter[str] = Counter()
+    first_negative: dict[str, tuple[float, str]] = {}
+    per_persona: dict[str, Counter] = defaultdict(Counter)
+    negative_runs_of: dict[str, set[str]] = defaultdict(set)
+    stance_counts: Counter[str] = Counter()
+    bins: list[list[int]] = [[] for _ in range(len(edges) - 1)]
+    quotes: list[Quote] = []
+
+    for r in replies:
+        label = stance_of[(name, r["text"])]
+        stance_counts[("negative", "neutral", "positive")[label + 1]] += 1
+        who = r["author_id"]
+        per_persona[who]["replies"] += 1
+        t = r["vtime"] - posted_at.get(r["run_id"], 0.0)
+        index = min(int(np.searchsorted(edges, t, side="right")) - 1, len(bins) - 1)
+        bins[max(index, 0)].append(label)
+        if label < 0:
+            negative_in[r["run_id"]] += 1
+            per_persona[who]["negative"] += 1
+            negative_runs_of[who].add(r["run_id"])
+            if r["run_id"] not in first_negative or t < first_negative[r["run_id"]][0]:
+                first_negative[r["run_id"]] = (t, who)
+            # Lexicon scores order the example quotes, whatever labelled them.
+            quotes.append(Quote(r["text"], names.get(who, who), r["run_id"],
+                                sentiment.score(r["text"])))
+        elif label > 0:
+            per_persona[who]["positive"] += 1
+    emoji: Counter[str] = Counter()
+    for r in reactions:
+        emoji[r["emoji"]] += 1
+        per_persona[r["author_id"]]["reactions"] += 1
+
+    negative_per_run = [negative_in[r["id"]] for r in runs]
+    hits = [count >= threshold for count in negative_per_run]
+    firsts = sorted(t for t, _ in first_negative.values())
+    first_by = Counter(who for _, who in first_negative.values())
+    total_turns = sum(turns[(name, a)] for a in ("reply", "react", "ignore"))
+    personas = [
+        PersonaStats(pid, names.get(pid, pid), c["replies"], c["negative"], c["positive"],
+                     c["reactions"], len(negative_runs_of[pid]), first_by[pid],
+                     c["negative"] / n)
+        for pid, c in per_persona.items()]
+    tally, carried, against = _tally(votes)
+    for p in personas:
+        p.voted_against = against[p.id]
+    personas.sort(key=lambda p: (-p.negative, -p.first_negative, p.name))
+    ignore = frozenset(w for p in personas for w in p.name.lower().split())
+    return VariantStats(
+        name=name, text=text, runs=n,
+        replies_per_run=len(replies) / n, reactions_per_run=len(reactions) / n,
+        reply_rate=turns[(name, "reply")] / total_turns if total_turns else 0.0,
+        reaction_rate=turns[(name, "react")] / total_turns if total_turns else 0.0,
+        turns=total_turns, emoji=dict(emoji.most_common()),
+        stance={k: stance_counts[k] for k in ("negative", "neutral", "positive")},
+        negative_per_run=negative_per_run, backlash=bootstrap_interval(hits),
+        backlash_runs=sum(hits), first_negative_seconds=firsts,
+        first_negative_median=float(np.median(firsts)) if firsts else None,
+        personas=personas, themes=group(quotes, ignore, [r["text"] for r in replies]),
+        timeline=[float(np.mean(b)) if b else None for b in bins],
+        timeline_counts=[len(b) for b in bins],
+        endings=dict(Counter(_ending(r["stop_reason"]) for r in runs).most_common()),
+        tokens_per_run=sum(spent.get(r["id"], (0, 0.0))[0] for r in runs) / n,
+        cost_per_run=sum(spent.get(r["id"], (0, 0.0))[1] for r in runs) / n,
+        votes=tally, carried=bootstrap_interval(carried) if carried else None)
+
+
+async def _votes(conn: aiosqlite.Connection, batch_id: str) -> list[aiosqlite.Row]:
+    return await _rows(conn, "SELECT run_id, item, persona_id, choice FROM votes WHERE "
+                             f"inherited = 0 AND {_IN_BATCH}", batch_id)
+
+
+def _tally(votes: list) -> tuple[dict[str, int], list[bool], Counter[str]]:
+    """Votes by choice; for each (run, item), whether it carried (more for than against, as the
+    chair counts it); votes against by persona."""
+    tally = Counter(v["choice"] for v in votes)
+    items: dict[tuple[str, int], Counter[str]] = defaultdict(Counter)
+    for v in votes:
+        items[(v["run_id"], v["item"])][v["choice"]] += 1
+    carried = [c["for"] > c["against"] for _, c in sorted(items.items())]
+    against = Counter(v["persona_id"] for v in votes if v["choice"] == "against")
+    return {k: tally[k] for k in ("for", "against", "abstain")} if votes else {}, carried, against
+
+
+def _ending(reason: str | None) -> str:
+    """'budget: max-messages 60' → 'budget: max-messages'; 'quiet: nobody …' → 'quiet'."""
+    reason = reason or "unknown"
+    if reason.startswith("budget:"):
+        return " ".join(reason.split()[:2])
+    return reason.split(":")[0]
+
+
+def duration(seconds: float) -> str:
+    """Simulated time the way a reader thinks of it: 40 s, 12 min, 7.5 h."""
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 2 * 3600:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def _risk(p: float) -> str:
+    return "low" if p < 0.1 else "moderate" if p < 0.33 else "high"
+
+
+def verdict(v: VariantStats, every: list[VariantStats], threshold: int) -> str:
+    """One sentence a reader can act on: the risk, its uncertainty, when, who and why."""
+    b = v.backlash
+    sentence = (f"{_risk(b.estimate).capitalize()} backlash risk: {b.estimate:.0%} of {v.runs} "
+                f"runs (95% CI {b.low:.0%}–{b.high:.0%}) drew {threshold}+ negative replies")
+    if v.first_negative_median is not None:
+        sentence += (f"; the first negative reply came after a median "
+                     f"{duration(v.first_negative_median)}")
+    drivers = [p.name for p in v.personas if p.negative][:2]
+    if drivers:
+        sentence += f", driven by {' and '.join(drivers)}"
+    if v.themes:
+        sentence += f"; main objection: {v.themes[0].label}"
+    if v.carried is not None:
+        c = v.carried
+        sentence += f"; the motion carried {c.estimate:.0%} of the time (95% CI {c.low:.0%}–{c.high:.0%})"
+    others = [o for o in every if o is not v]
+    if others and all(v.backlash.estimate < o.backlash.estimate for o in others):
+        sentence += " (the safest variant)"
+    return sentence + "."

@@ -1,0 +1,50 @@
+"""The batch's state as the transcript records it: which (variant, seed) runs are complete.
+
+A run counts once it is 'finished'. Runs a batch stopped early (budget, Ctrl-C) are re-marked
+'interrupted', and runs of a killed process are marked 'interrupted' when the file is next opened,
+so on resume both are simply run again; the old attempt stays in the log, never counted twice.
+"""
+
+from __future__ import annotations
+
+import aiosqlite
+
+from bot.batch.plan import BatchError, BatchPlan
+
+
+async def completed_jobs(conn: aiosqlite.Connection, batch_id: str) -> set[tuple[str, int]]:
+    rows = await (await conn.execute(
+        "SELECT DISTINCT variant, seed FROM runs WHERE batch_id = ? AND status = 'finished'",
+        (batch_id,))).fetchall()
+    return {(r[0], r[1]) for r in rows}
+
+
+async def check_resumable(conn: aiosqlite.Connection, plan: BatchPlan) -> int:
+    """Refuse to mix a batch with different inputs under one id; return its earlier run count."""
+    rows = await (await conn.execute(
+        "SELECT pack, scenario, model, variant, title FROM runs WHERE batch_id = ?",
+        (plan.batch_id,))).fetchall()
+    texts = {v.name: v.text for v in plan.variants}
+    for r in rows:
+        for field in ("pack", "scenario", "model"):
+            given = getattr(plan, field)
+            if r[field] != given:
+                raise BatchError(f"batch {plan.batch_id} ran with --{field} {r[field]}, not "
+                                 f"{given} — fix: pass --{field} {r[field]} to resume it, or "
+                                 "drop --batch-id")
+        if r["variant"] in texts and (r["title"] or "") != texts[r["variant"]]:
+            raise BatchError(f"--variant {r['variant']}: its text differs from the one batch "
+                             f"{plan.batch_id} ran with — fix: give the same text, or a new name")
+    return len(rows)
+
+
+async def batch_runs(conn: aiosqlite.Connection, batch_id: str) -> list[dict]:
+    """The one finished run per (variant, seed) a report counts: the latest, if ever run twice."""
+    rows = await (await conn.execute(
+        "SELECT * FROM runs WHERE batch_id = ? AND status = 'finished' "
+        "ORDER BY variant, seed, started_at DESC, rowid DESC", (batch_id,))).fetchall()
+    chosen: dict[tuple[str, int], dict] = {}
+    for r in rows:
+        chosen.setdefault((r["variant"], r["seed"]), dict(r))
+    return list(chosen.values())
+

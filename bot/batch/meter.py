@@ -1,0 +1,63 @@
+"""One budget for the whole batch: a shared limit on model calls in flight, and the running totals.
+
+Every room of a batch talks to the model through a MeteredLLM, so concurrency stays within the
+provider's limit however many rooms run at once, and `--max-cost` sees every dollar spent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from agents.llm.base import LLM, Completion, LLMRequest
+
+
+@dataclass
+class BatchTotals:
+    runs_total: int = 0
+    runs_skipped: int = 0  # finished before this invocation (resume)
+    runs_done: int = 0
+    runs_failed: int = 0
+    messages: int = 0
+    reactions: int = 0
+    llm_calls: int = 0
+    tokens: int = 0
+    cost_usd: float = 0.0
+
+
+class BatchMeter:
+    def __init__(self, concurrency: int, max_cost: float | None,
+                 on_over_budget: Callable[[str], None]) -> None:
+        self.semaphore = asyncio.Semaphore(max(1, concurrency))
+        self.max_cost = max_cost
+        self.totals = BatchTotals()
+        self._on_over_budget = on_over_budget
+
+    def add_cost(self, tokens: int, cost_usd: float) -> None:
+        self.totals.llm_calls += 1
+        self.totals.tokens += tokens
+        self.totals.cost_usd += cost_usd
+        if self.max_cost is not None and self.totals.cost_usd >= self.max_cost:
+            self._on_over_budget(f"batch stopped: max-cost ${self.max_cost:g} reached")
+
+
+class MeteredLLM:
+    """The LLM protocol, passed through under the batch's semaphore and counted."""
+
+    def __init__(self, inner: LLM, meter: BatchMeter) -> None:
+        self.inner = inner
+        self.meter = meter
+        self.name = inner.name
+        self.decides = inner.decides
+        self.max_sentences = inner.max_sentences
+
+    async def complete(self, request: LLMRequest) -> Completion:
+        async with self.meter.semaphore:
+            completion = await self.inner.complete(request)
+        usage = completion.usage
+        self.meter.add_cost(usage.input_tokens + usage.output_tokens, completion.cost_usd)
+        return completion
+
+    async def aclose(self) -> None:
+        """The pool that made the inner backend closes it, once."""

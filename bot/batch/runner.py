@@ -1,0 +1,160 @@
+"""Run a batch's (variant, seed) jobs concurrently in this process, into one SQLite transcript.
+
+Each job is a headless room (it ends when the room falls quiet or on a per-run budget). All rooms
+share one transcript writer and one model-call semaphore (see meter.py). Stopping the batch (Ctrl-C,
+SIGTERM, `--max-cost`) stops the rooms in flight cleanly and marks them 'interrupted', so a resume
+runs them again; a run that has finished is never run twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from agents.llm.base import LLM
+from agents.llm.batching import BatchingLLM
+from agents.llm.cache import CachedLLM
+from agents.llm.pool import LLMPool
+from agents.packs import Pack
+from agents.persona import Persona
+from bot.batch.ledger import check_resumable, completed_jobs
+from bot.batch.meter import BatchMeter, BatchTotals, MeteredLLM
+from bot.batch.plan import BatchPlan, Job
+from bot.batch.room import make_room
+from bot.events import MessageEvent, ReactionEvent, RoomEvent
+from bot.orchestrator import Orchestrator
+from bot.transcript import Transcript
+
+BATCH_STOP = "batch stopped"
+
+
+@dataclass
+class BatchResult:
+    batch_id: str
+    totals: BatchTotals
+    stopped: str | None = None  # why the batch ended before every job was done
+    failures: list[str] = field(default_factory=list)
+
+
+def behind_cache(backend: LLM) -> LLM:
+    """The model itself, under the response cache the pool may have wrapped it in."""
+    return backend.inner if isinstance(backend, CachedLLM) else backend
+
+
+class RoomRunner:
+    """Runs single jobs as rooms on a transcript, metered; shared by the local and Ray runners."""
+
+    def __init__(self, plan: BatchPlan, pack: Pack, llms: LLMPool, meter: BatchMeter) -> None:
+        self.plan, self.pack, self.meter = plan, pack, meter
+        self._llms = llms
+        self._metered: dict[int, MeteredLLM] = {}
+        self._batching: list[BatchingLLM] = []
+        self._rooms: set[Orchestrator] = set()
+        self.stop_reason: str | None = None
+
+    def llm_for(self, persona: Persona) -> LLM:
+        backend = self._llms.for_persona(persona)
+        key = id(backend)
+        if key not in self._metered:
+            if self.plan.batch_api:
+                backend = self._through_batches(backend)
+            self._metered[key] = MeteredLLM(backend, self.meter)
+        return self._metered[key]
+
+    def _through_batches(self, backend: LLM) -> LLM:
+        """Cache hits stay free and instant; only the misses go into provider batches."""
+        batching = BatchingLLM(behind_cache(backend), window=self.plan.batch_window)
+        self._batching.append(batching)
+        return CachedLLM(batching, backend.cache) if isinstance(backend, CachedLLM) else batching
+
+    async def aclose(self) -> None:
+        """Send what a batch API still holds; the pool closes the backends themselves."""
+        for batching in self._batching:
+            await batching.aclose()
+
+    def stop(self, reason: str) -> None:
+        """Start no new job; end the rooms in flight at their next step."""
+        if self.stop_reason is None:
+            prefixed = reason.startswith(BATCH_STOP)
+            self.stop_reason = reason if prefixed else f"{BATCH_STOP}: {reason}"
+        for room in list(self._rooms):
+            room.request_stop(self.stop_reason)
+
+    def _count(self, event: RoomEvent) -> None:
+        if isinstance(event, MessageEvent) and event.author_kind == "persona":
+            self.meter.totals.messages += 1
+        elif isinstance(event, ReactionEvent):
+            self.meter.totals.reactions += 1
+
+    async def run_job(self, job: Job, transcript: Transcript) -> tuple[str, str, str]:
+        """Returns (run id, 'finished' | 'interrupted' | 'failed', why it failed)."""
+        room = make_room(self.plan, job, self.pack, self.llm_for, transcript)
+        room.subscribe(self._count)
+        self._rooms.add(room)
+        started = False
+        try:
+            await room.start()
+            started = True
+            if self.stop_reason is None:
+                await room.post_human(self.plan.human_name, job.text)
+            else:
+                room.request_stop(self.stop_reason)
+            reason = await room.run()
+        except Exception as exc:  # one run's failure is the batch's tally, never its end
+            self.meter.totals.runs_failed += 1
+            why = f"{type(exc).__name__}: {exc}"[:300]
+            if started and not room.finished.is_set():  # run() marks its own failures
+                await room.fail(why)
+            return room.run_id, "failed", why
+        finally:
+            self._rooms.discard(room)
+        if reason.startswith(BATCH_STOP):
+            await transcript.finish_run(room.run_id, "interrupted", reason)
+            return room.run_id, "interrupted", ""
+        self.meter.totals.runs_done += 1
+        return room.run_id, "finished", ""
+
+
+class LocalRunner:
+    def __init__(self, plan: BatchPlan, pack: Pack, llms: LLMPool, db: Path, *, parallel: int = 8,
+                 concurrency: int = 8, max_cost: float | None = None) -> None:
+        self.plan, self.db = plan, db
+        self.parallel = max(1, parallel)
+        self.meter = BatchMeter(concurrency, max_cost, self.stop)
+        self.rooms = RoomRunner(plan, pack, llms, self.meter)
+        self.failures: list[str] = []
+
+    @property
+    def totals(self) -> BatchTotals:
+        return self.meter.totals
+
+    def stop(self, reason: str) -> None:
+        self.rooms.stop(reason)
+
+    async def run(self) -> BatchResult:
+        async with Transcript(self.db) as transcript:
+            await check_resumable(transcript.conn, self.plan)
+            done = await completed_jobs(transcript.conn, self.plan.batch_id)
+            jobs = self.plan.jobs()
+            pending = deque(j for j in jobs if (j.variant, j.seed) not in done)
+            self.totals.runs_total = len(jobs)
+            self.totals.runs_skipped = len(jobs) - len(pending)
+            workers = [asyncio.create_task(self._work(pending, transcript))
+                       for _ in range(min(self.parallel, len(pending)))]
+            try:
+                await asyncio.gather(*workers)
+            finally:
+                for worker in workers:
+                    worker.cancel()
+                await asyncio.gather(*workers, return_exceptions=True)
+                await self.rooms.aclose()
+        return BatchResult(self.plan.batch_id, self.totals, self.rooms.stop_reason, self.failures)
+
+    async def _work(self, pending: deque[Job], transcript: Transcript) -> None:
+        while pending and self.rooms.stop_reason is None:
+            job = pending.popleft()
+            run_id, status, error = await self.rooms.run_job(job, transcript)
+            if status == "failed":
+                self.failures.append(f"{job.variant} seed {job.seed}: run {run_id}: {error}")
