@@ -17,10 +17,12 @@ from tests.conftest import townhall_command
 pytestmark = pytest.mark.slow
 
 
-async def test_demo_serves_the_room_and_replies_land_in_the_transcript(cli_env, tmp_path):
+# No --model is the README's main job as written: the embedded offline model, really loaded.
+@pytest.mark.parametrize("model_args", [[], ["--model", "history"]], ids=["default-local", "history"])
+async def test_demo_serves_the_room_and_replies_land_in_the_transcript(cli_env, tmp_path, model_args):
     db = tmp_path / "demo.db"
     process = await asyncio.create_subprocess_exec(
-        *townhall_command(), "demo", "--model", "history", "--port", "0", "--db", str(db),
+        *townhall_command(), "demo", *model_args, "--port", "0", "--db", str(db),
         "--speed", "20", env=cli_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         url = None
@@ -52,8 +54,11 @@ async def test_demo_serves_the_room_and_replies_land_in_the_transcript(cli_env, 
             "SELECT id, status, stop_reason, platform FROM runs").fetchone()
         authors = [row[0] for row in conn.execute(
             "SELECT author_id FROM messages WHERE run_id = ? ORDER BY seq", (run_id,))]
+        models = {row[0] for row in conn.execute("SELECT model FROM llm_calls WHERE run_id = ?",
+                                                  (run_id,))}
     assert (status, reason, platform) == ("finished", "terminated", "local")
     assert authors[0] == "human:alex" and len(authors) >= 3
+    assert models and all(m.startswith("history" if model_args else "local:") for m in models)
 
 
 def test_demo_on_a_taken_port_says_so_in_one_line(cli_env, tmp_path):
