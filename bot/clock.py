@@ -12,9 +12,12 @@ import time
 
 
 class SimClock:
-    def __init__(self, speed: float) -> None:
+    def __init__(self, speed: float, *, follow_wall: bool = False) -> None:
         self.now = 0.0  # simulated seconds; only moves forward
         self._speed = max(0.0, speed)
+        # A live room at speed 0 still lets simulated time pass with the wall clock between human
+        # posts, so a cooldown of 15 s means 15 s to the people in the room.
+        self._follow_wall = follow_wall
         self._origin = time.monotonic()  # wall time at which simulated time 0 would have been
         self._paused_at: float | None = None
         self._interrupt = asyncio.Event()
@@ -31,15 +34,20 @@ class SimClock:
 
     def live_now(self) -> float:
         """Simulated time now, for an event that arrives from outside (a human)."""
-        if self._speed == 0 or self.paused:
+        rate = self._rate()
+        if rate == 0 or self.paused:
             return self.now
-        return max(self.now, (time.monotonic() - self._origin) * self._speed)
+        return max(self.now, (time.monotonic() - self._origin) * rate)
+
+    def _rate(self) -> float:
+        """Simulated seconds per wall second for events from outside."""
+        return self._speed or (1.0 if self._follow_wall else 0.0)
 
     def set_speed(self, speed: float) -> None:
         current = self.live_now()
         self._speed = max(0.0, speed)
-        if self._speed:
-            self._origin = time.monotonic() - current / self._speed
+        if self._rate():
+            self._origin = time.monotonic() - current / self._rate()
         self.interrupt()
 
     def pause(self) -> None:

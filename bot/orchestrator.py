@@ -136,7 +136,7 @@ class Orchestrator:
         self.title = title
         self.batch_id, self.variant = batch_id, variant
         self.run_id = run_id or uuid.uuid4().hex[:10]
-        self.clock = SimClock(settings.speed)
+        self.clock = SimClock(settings.speed, follow_wall=not settings.stop_when_quiet)
         self.gate = SpeakGate(self.personas, settings.gate, settings.seed)
         names = room_names(self.personas)
         self.agents = [Agent(p, llm_for(p), pack.room.name, pack.room.topic, names)

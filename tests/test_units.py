@@ -109,3 +109,16 @@ def test_bundled_packs_are_valid():
         assert all(p.examples for p in pack.personas), f"{name}: a persona without example posts"
 
 
+
+
+async def test_live_room_at_speed_zero_lets_time_pass_between_human_posts():
+    import asyncio
+
+    from bot.clock import SimClock
+
+    live, headless = SimClock(0, follow_wall=True), SimClock(0)
+    await asyncio.sleep(0.05)
+    assert live.live_now() >= 0.05  # a cooldown counts in the people's time
+    assert headless.live_now() == 0.0  # a headless run stays reproducible
+    live.set_speed(2)
+    assert live.live_now() >= 0.05  # changing speed never moves time backwards
