@@ -7,9 +7,12 @@ so on resume both are simply run again; the old attempt stays in the log, never 
 
 from __future__ import annotations
 
+from collections import deque
+
 import aiosqlite
 
-from bot.batch.plan import BatchError, BatchPlan
+from bot.batch.meter import BatchTotals
+from bot.batch.plan import BatchError, BatchPlan, Job
 
 
 async def completed_jobs(conn: aiosqlite.Connection, batch_id: str) -> set[tuple[str, int]]:
@@ -36,6 +39,17 @@ async def check_resumable(conn: aiosqlite.Connection, plan: BatchPlan) -> int:
             raise BatchError(f"--variant {r['variant']}: its text differs from the one batch "
                              f"{plan.batch_id} ran with — fix: give the same text, or a new name")
     return len(rows)
+
+
+async def jobs_to_run(conn: aiosqlite.Connection, plan: BatchPlan, totals: BatchTotals) -> deque[Job]:
+    """What a (re)started batch still has to run, after checking it is the same batch; counts both."""
+    await check_resumable(conn, plan)
+    done = await completed_jobs(conn, plan.batch_id)
+    jobs = plan.jobs()
+    pending = deque(j for j in jobs if (j.variant, j.seed) not in done)
+    totals.runs_total = len(jobs)
+    totals.runs_skipped = len(jobs) - len(pending)
+    return pending
 
 
 async def batch_runs(conn: aiosqlite.Connection, batch_id: str) -> list[dict]:

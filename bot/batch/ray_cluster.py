@@ -19,7 +19,7 @@ import bot
 import personas
 from agents.llm.pool import LLMPool
 from agents.packs import Pack
-from bot.batch.ledger import check_resumable, completed_jobs
+from bot.batch.ledger import jobs_to_run
 from bot.batch.merge import RunRows, export_run, import_runs, usage_of
 from bot.batch.meter import BatchMeter, BatchTotals
 from bot.batch.plan import BatchError, BatchPlan, Job
@@ -112,12 +112,7 @@ class RayRunner:
 
     async def run(self) -> BatchResult:
         async with Transcript(self.db) as transcript:
-            await check_resumable(transcript.conn, self.plan)
-            done = await completed_jobs(transcript.conn, self.plan.batch_id)
-            jobs = self.plan.jobs()
-            pending = deque(j for j in jobs if (j.variant, j.seed) not in done)
-            self.totals.runs_total = len(jobs)
-            self.totals.runs_skipped = len(jobs) - len(pending)
+            pending = await jobs_to_run(transcript.conn, self.plan, self.totals)
             if pending:
                 ray, started = self._connect()
                 try:

@@ -19,7 +19,7 @@ from agents.llm.cache import CachedLLM
 from agents.llm.pool import LLMPool
 from agents.packs import Pack
 from agents.persona import Persona
-from bot.batch.ledger import check_resumable, completed_jobs
+from bot.batch.ledger import jobs_to_run
 from bot.batch.meter import BatchMeter, BatchTotals, MeteredLLM
 from bot.batch.plan import BatchPlan, Job
 from bot.batch.room import make_room
@@ -135,12 +135,7 @@ class LocalRunner:
 
     async def run(self) -> BatchResult:
         async with Transcript(self.db) as transcript:
-            await check_resumable(transcript.conn, self.plan)
-            done = await completed_jobs(transcript.conn, self.plan.batch_id)
-            jobs = self.plan.jobs()
-            pending = deque(j for j in jobs if (j.variant, j.seed) not in done)
-            self.totals.runs_total = len(jobs)
-            self.totals.runs_skipped = len(jobs) - len(pending)
+            pending = await jobs_to_run(transcript.conn, self.plan, self.totals)
             workers = [asyncio.create_task(self._work(pending, transcript))
                        for _ in range(min(self.parallel, len(pending)))]
             try:
