@@ -74,8 +74,8 @@ class RunSettings:
     concurrency: int = 8
     window: int = 12  # a persona sees at least this many recent messages...
     # ...and the oldest shown moves in jumps of this many (agents.context.BlockWindow): the prompt
-    # stays append-only between jumps, so prompt caching serves it; 8 keeps the window at 12-19.
-    window_block: int = 8
+    # stays append-only between jumps, so prompt caching serves it; 16 keeps it at 12-27 (bench_llm).
+    window_block: int = 16
     stop_when_quiet: bool = True
     budgets: Budgets = field(default_factory=Budgets)
     gate: GateSettings = field(default_factory=GateSettings)

@@ -11,7 +11,7 @@ from agents.gate import GateSettings, SpeakGate
 from agents.llm.fake import FakeLLM
 from agents.prompts import decision_prompt
 from agents.sanitize import clean_reply, first_sentences, speaker_names, strip_mass_mentions
-from bot.orchestrator import HumanInputError, Orchestrator, RunSettings
+from bot.orchestrator import HumanInputError, Orchestrator, RunSettings, Turn
 from bot.transcript import Transcript
 from bot.transcript.schema import SCHEMA_VERSION
 
@@ -98,6 +98,24 @@ def test_block_window_moves_only_in_jumps_and_stays_bounded():
     assert [m.id for m in sliding.view()] == [3, 4, 5]
     with pytest.raises(ValueError, match="at least 1"):
         BlockWindow(size=12, block=0)
+
+
+async def test_the_room_shows_personas_a_block_stable_window(board, db_path):
+    async with Transcript(db_path) as t:
+        room = Orchestrator(board, lambda p: FakeLLM(), t,
+                            RunSettings(speed=0, window=4, window_block=3), model_name="fake")
+        await room.start()
+        shown = []
+        for n in range(1, 14):
+            posted = await room.post_human("Al", f"point {n}")
+            window = room.room_context(Turn(0, 0, posted.id, 0.0)).window
+            shown.append([m.id for m in window])
+        room.request_stop("test over")
+        await room.run()
+    # 4 messages at least, then the oldest one moves on by 3 at a time: never more than 4 + 3 - 1.
+    assert shown[3:] == [[1, 2, 3, 4], [1, 2, 3, 4, 5], [1, 2, 3, 4, 5, 6], [4, 5, 6, 7],
+                         [4, 5, 6, 7, 8], [4, 5, 6, 7, 8, 9], [7, 8, 9, 10], [7, 8, 9, 10, 11],
+                         [7, 8, 9, 10, 11, 12], [10, 11, 12, 13]]
 
 
 async def test_human_input_is_validated_and_nothing_is_written(board, db_path):
