@@ -1,6 +1,6 @@
 """Model backends benchmark: prompt layout and caching, HTTP throughput vs its bound, local model.
 
-    PYTHONPATH=. python bench/bench_llm.py [--messages 40] [--blocks 1,8] [--latency 0.25]
+    PYTHONPATH=. python bench/bench_llm.py [--messages 40] [--blocks 1,8,16,28] [--latency 0.25]
                                            [--concurrency 16] [--skip-local]
 
 1. A 7-persona board room (pack `board`, discussion scenario) runs to 40 messages with the real
@@ -223,7 +223,7 @@ async def local_model(replies: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=40)
-    parser.add_argument("--blocks", default="1,8",
+    parser.add_argument("--blocks", default="1,8,16,28",
                         help="window block sizes to compare (1 = the old sliding window)")
     parser.add_argument("--skip-local", action="store_true", help="skip part 3, the local model")
     parser.add_argument("--latency", type=float, default=0.25)
