@@ -74,7 +74,9 @@ class RunSettings:
     concurrency: int = 8
     window: int = 12  # a persona sees at least this many recent messages...
     # ...and the oldest shown moves in jumps of this many (agents.context.BlockWindow): the prompt
-    # stays append-only between jumps, so prompt caching serves it; 16 keeps it at 12-27 (bench_llm).
+    # stays append-only between jumps, so prompt caching serves it. 16 (bench_llm) keeps it at 12-27
+    # messages, and under Anthropic's 20-block lookback: a persona's two calls between jumps are
+    # never more than 15 message blocks apart, so the later one always finds the earlier's entry.
     window_block: int = 16
     stop_when_quiet: bool = True
     budgets: Budgets = field(default_factory=Budgets)

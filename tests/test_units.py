@@ -8,6 +8,7 @@ import pytest
 
 from agents.context import BlockWindow, DecisionContext, VisibleMessage
 from agents.gate import GateSettings, SpeakGate
+from agents.llm.base import ChatTurn, LLMRequest
 from agents.llm.fake import FakeLLM
 from agents.prompts import decision_prompt
 from agents.sanitize import clean_reply, first_sentences, speaker_names, strip_mass_mentions
@@ -76,6 +77,17 @@ def test_untrusted_text_is_escaped_and_delimited():
     assert second == ('<message id="2" author="Al &quot;the&quot; &lt;b&gt; (member)" '
                       'reply_to="1">fine &amp; dandy</message>\n')
     assert "<message" not in header + instruction and "id 2" in instruction
+
+
+def test_the_cache_key_covers_where_the_blocks_and_breakpoint_fall():
+    blocks = ("head\n", "<message>a</message>\n", "now?")
+    keys = {LLMRequest("card", (turn,)).cache_key("m") for turn in (
+        ChatTurn("user", "".join(blocks)), ChatTurn.of_blocks("user", blocks, 2),
+        ChatTurn.of_blocks("user", blocks, 1), ChatTurn.of_blocks("user", ("head\n<message>a",
+                                                                           "</message>\nnow?"), 1))}
+    assert len(keys) == 4
+    with pytest.raises(ValueError, match="join to its content"):
+        ChatTurn("user", "other", blocks, 2)
 
 
 def test_block_window_moves_only_in_jumps_and_stays_bounded():
