@@ -14,7 +14,14 @@ from agents.llm.base import LLMError
 from agents.llm.registry import ModelSpecError, make_llm
 from agents.llm.remote import RemoteLimits
 from agents.prompts import decision_prompt, persona_prefix
-from tests.fake_llm_servers import FakeAnthropic, Scripted, anthropic_error, anthropic_message
+from tests.fake_llm_servers import (
+    CacheUse,
+    FakeAnthropic,
+    PromptCache,
+    Scripted,
+    anthropic_error,
+    anthropic_message,
+)
 from tests.llm_helpers import agent_for, decision_request, pitch_context
 
 API_KEY = "sk-ant-test-0123456789-SECRET"
@@ -252,3 +259,23 @@ async def test_the_conversation_is_cached_up_to_its_last_stable_message(monkeypa
     assert haiku_second.input_tokens == second.input_tokens
     assert haiku_first.cached_input_tokens == haiku_second.cached_input_tokens == 0
     assert haiku_first.cache_creation_tokens == haiku_second.cache_creation_tokens == 0
+
+
+def test_the_fake_prompt_cache_follows_anthropics_rules():
+    cache = PromptCache(len, min_tokens=10)
+    card = [("persona card", True)]
+    messages = [(f"m{n:02d}", False) for n in range(40)]
+
+    def marked(upto: int) -> list[tuple[str, bool]]:  # card, messages[:upto] (last one marked), ask
+        return card + messages[:upto - 1] + [(messages[upto - 1][0], True), ("now?", False)]
+
+    assert cache.serve(marked(3)) == CacheUse(read=0, written=12 + 3 * 3, total=12 + 3 * 3 + 4)
+    # 19 blocks on, the earlier entry is within the 20-block lookback from the new breakpoint.
+    assert cache.serve(marked(22)) == CacheUse(read=21, written=19 * 3, total=12 + 22 * 3 + 4)
+    far = PromptCache(len, min_tokens=10)
+    far.serve(marked(3))
+    # 21 blocks on it is out of reach: only the card (its own breakpoint, ≥ 10 tokens) is read.
+    assert far.serve(marked(24)).read == 12
+    short = PromptCache(len, min_tokens=1000)
+    short.serve(marked(5))
+    assert short.serve(marked(6)) == CacheUse(0, 0, 12 + 6 * 3 + 4)  # under the minimum: nothing
