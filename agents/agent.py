@@ -95,9 +95,10 @@ class Agent:
             self._interests = rules.interests(self.persona)
         return self._interests
 
-    def _request(self, context: DecisionContext, prompt: str, schema: dict | None,
+    def _request(self, context: DecisionContext, prompt: str | ChatTurn, schema: dict | None,
                  schema_name: str = "decision") -> LLMRequest:
-        return LLMRequest(system_prefix=self.prefix, messages=(ChatTurn("user", prompt),),
+        turn = prompt if isinstance(prompt, ChatTurn) else ChatTurn("user", prompt)
+        return LLMRequest(system_prefix=self.prefix, messages=(turn,),
                           schema=schema, schema_name=schema_name, seed=context.seed,
                           persona=self.persona, context=context)
 
@@ -118,7 +119,7 @@ class Agent:
         calls.append(LLMCallRecord.from_completion(completion, purpose))
         return completion
 
-    async def structured(self, context: DecisionContext, prompt: str, schema: dict,
+    async def structured(self, context: DecisionContext, prompt: str | ChatTurn, schema: dict,
                          shape: type[Shape], purpose: Purpose, calls: list[LLMCallRecord]
                          ) -> tuple[Shape | None, str | None]:
         """Ask for JSON fitting `schema`; one retry on malformed output. (result, problem)."""
@@ -142,7 +143,7 @@ class Agent:
             return Outcome(IGNORE, "fallback", calls, problem)
         return self._finish(decision, "model", calls)
 
-    async def write(self, context: DecisionContext, prompt: str | None = None,
+    async def write(self, context: DecisionContext, prompt: str | ChatTurn | None = None,
                     reason: str = "called on") -> Outcome:
         """A reply already decided (the chair gave the floor, a poster posts): only the text."""
         calls: list[LLMCallRecord] = []

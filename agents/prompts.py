@@ -2,6 +2,10 @@
 
 Text written by humans and by other agents is untrusted: it is escaped and wrapped in <message>
 tags, and the prefix tells the model to treat it as data.
+
+The conversation is one block per message, then the instruction about the newest one: the messages
+are the same on a persona's next call (the window is append-only between jumps), the instruction is
+not, so a caching backend marks the last message block as the end of the stable part.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from functools import lru_cache
 from html import escape
 
 from agents.context import DecisionContext, VisibleMessage
+from agents.llm.base import ChatTurn
 from agents.persona import Persona
 
 MAX_EXAMPLES_IN_PROMPT = 8
@@ -54,26 +59,25 @@ def render_message(message: VisibleMessage) -> str:
             f"{escape(message.text, quote=False)}</message>")
 
 
-def decision_prompt(context: DecisionContext) -> str:
-    window = "\n".join(render_message(m) for m in context.window)
+def _conversation(context: DecisionContext, instruction: str) -> ChatTurn:
+    messages = tuple(render_message(m) + "\n" for m in context.window)
+    return ChatTurn.of_blocks("user", ("Recent messages in the room, oldest first:\n", *messages,
+                                       "\n" + instruction), stable_blocks=1 + len(messages))
+
+
+def decision_prompt(context: DecisionContext) -> ChatTurn:
     nudge = []
     if context.mentioned:
         nudge.append("You were mentioned by name in it.")
     if context.replied_to_me:
         nudge.append("It replies to you.")
-    return (
-        f"Recent messages in the room, oldest first:\n{window}\n\n"
-        f"The newest message for you to consider is id {context.trigger.id}. {' '.join(nudge)}\n"
-        "Decide: reply (give text), react (give one emoji) or ignore."
-    ).strip()
+    newest = " ".join([f"The newest message for you to consider is id {context.trigger.id}.", *nudge])
+    return _conversation(context,
+                         f"{newest}\nDecide: reply (give text), react (give one emoji) or ignore.")
 
 
-def reply_prompt(context: DecisionContext) -> str:
+def reply_prompt(context: DecisionContext) -> ChatTurn:
     """For backends that only write text: the rules already chose to reply."""
-    window = "\n".join(render_message(m) for m in context.window)
     floor = "The chair has given you the floor: give your view. " if context.called_on else ""
-    return (
-        f"Recent messages in the room, oldest first:\n{window}\n\n"
-        f"{floor}Write your reply to message id {context.trigger.id}: one or two sentences, in "
-        "your voice, with no name prefix."
-    )
+    return _conversation(context, f"{floor}Write your reply to message id {context.trigger.id}: "
+                                  "one or two sentences, in your voice, with no name prefix.")

@@ -1,12 +1,17 @@
 """Model backends benchmark: prompt layout and caching, HTTP throughput vs its bound, local model.
 
-    PYTHONPATH=. python bench/bench_llm.py [--messages 40] [--latency 0.25] [--concurrency 16]
+    PYTHONPATH=. python bench/bench_llm.py [--messages 40] [--blocks 1,8,16,28] [--latency 0.25]
+                                           [--concurrency 16] [--skip-local]
 
 1. A 7-persona board room (pack `board`, discussion scenario) runs to 40 messages with the real
-   Anthropic backend against the local fake Messages API. For every decision request we count the
-   tokens of the cacheable prefix (tool + persona system prompt, up to the `cache_control`
-   breakpoint) and of the rest (the conversation), with a real BPE tokenizer (SmolLM2's, from the
-   embedded GGUF; Claude's tokenizer differs by some percent, the ratio hardly).
+   Anthropic backend against the local fake Messages API, once per window block size (--blocks;
+   1 = the old sliding window). For every decision request we replay Anthropic's documented prompt
+   cache over what was actually sent (tests.fake_llm_servers.PromptCache: a breakpoint writes the
+   prefix up to it if it reaches the model's minimum; a request reads the longest prefix written
+   before that ends at one of its block boundaries, ≤ 20 blocks back from a breakpoint), counting
+   tokens with a real BPE tokenizer (SmolLM2's, from the embedded GGUF; Claude's differs by some
+   percent, the ratios hardly), at the 1,024 and the 4,096-token minimums. Also shown: what the
+   fake server itself reported (its llm_calls.cached_input_tokens; it counts ~4 chars a token).
 2. Calls/s through the Anthropic backend against the fake server with a fixed latency, vs the
    bound concurrency ÷ latency.
 3. The embedded model: time to first reply (cold: load + generate), tokens/s, RSS.
@@ -17,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -32,10 +38,11 @@ from agents.llm.remote import RemoteLimits  # noqa: E402
 from agents.packs import load_pack  # noqa: E402
 from bot.orchestrator import Budgets, Orchestrator, RunSettings  # noqa: E402
 from bot.transcript import Transcript  # noqa: E402
-from tests.fake_llm_servers import FakeAnthropic  # noqa: E402
+from tests.fake_llm_servers import FakeAnthropic, PromptCache, prompt_blocks  # noqa: E402
 from tests.llm_helpers import PITCH, agent_for, decision_request, pitch_context  # noqa: E402
 
-MIN_CACHEABLE = {"Sonnet 4.x / Opus 4.0-4.1": 1024, "Haiku 4.5 / Opus 4.5": 4096}
+MIN_CACHEABLE = {"Sonnet 4.x / Opus 4.0-4.1": 1024, "Haiku 4.5 / Opus 4.5-4.6": 4096}
+MODEL = "claude-sonnet-4-6"  # the fake server applies this model's 1,024-token minimum
 
 
 def rss_mb() -> float:
@@ -77,14 +84,15 @@ async def meeting(room: Orchestrator) -> None:
         await asyncio.sleep(0.3)
 
 
-async def prompt_layout(messages: int) -> None:
-    count = tokenizer()
+async def board_meeting(messages: int, block: int) -> tuple[list[dict], list[tuple], str, int]:
+    """Run the meeting; (request bodies as sent, the llm_calls rows, stop reason, messages)."""
     with tempfile.TemporaryDirectory() as tmp:
-        async with FakeAnthropic() as server, Transcript(Path(tmp) / "bench.db") as transcript:
+        db = Path(tmp) / "bench.db"
+        async with FakeAnthropic() as server, Transcript(db) as transcript:
             os.environ["ANTHROPIC_API_KEY"] = "sk-ant-bench"
             os.environ["ANTHROPIC_BASE_URL"] = server.base_url
-            pool = LLMPool("anthropic:claude-haiku-4-5")
-            settings = RunSettings(seed=1, speed=0, stop_when_quiet=False,
+            pool = LLMPool(f"anthropic:{MODEL}")
+            settings = RunSettings(seed=1, speed=0, stop_when_quiet=False, window_block=block,
                                    budgets=Budgets(max_messages=messages, max_seconds=60))
             room = Orchestrator(load_pack("board"), pool.for_persona, transcript, settings,
                                 model_name=pool.default_spec, title=PITCH)
@@ -93,25 +101,45 @@ async def prompt_layout(messages: int) -> None:
             reason = await room.run()
             driver.cancel()
             await pool.aclose()
-    prefix, rest = [], []
-    for received in server.received:
-        cacheable, changing = server.split_prefix(received.body)
-        prefix.append(count(cacheable))
-        rest.append(count(changing))
-    total = [p + r for p, r in zip(prefix, rest, strict=True)]
-    print(f"\n1. prompt layout — board pack, 7 personas, {room.usage.messages} messages "
-          f"(an agenda item every 0.3 s; ended by {reason}), {len(total)} decisions")
-    print(f"   prompt tokens per decision: mean {statistics.mean(total):.0f}, "
-          f"median {statistics.median(total):.0f}, max {max(total)}")
-    print(f"   cacheable prefix (tool + persona system prompt): mean {statistics.mean(prefix):.0f} "
-          f"tokens, {min(prefix)}-{max(prefix)}")
-    print(f"   conversation after it: mean {statistics.mean(rest):.0f} tokens")
-    print(f"   fraction of input tokens in the cacheable prefix: {sum(prefix) / sum(total):.1%}")
-    print(f"   a stable prefix reaching 90% would be ≥ 9 × the conversation: "
-          f"~{9 * statistics.mean(rest):.0f} tokens")
-    for models, minimum in MIN_CACHEABLE.items():
-        share = sum(p >= minimum for p in prefix) / len(prefix)
-        print(f"   prefixes long enough for Anthropic to cache ({models}: ≥{minimum}): {share:.0%}")
+        with sqlite3.connect(db) as conn:
+            rows = conn.execute("SELECT input_tokens, cached_input_tokens, cache_creation_tokens "
+                                "FROM llm_calls WHERE run_id = ? AND error IS NULL",
+                                (room.run_id,)).fetchall()
+    return [r.body for r in server.received], rows, reason, room.usage.messages
+
+
+async def prompt_layout(messages: int, blocks: list[int]) -> None:
+    count = tokenizer()
+    print(f"\n1. prompt caching — board pack, 7 personas, {messages} messages (an agenda item every "
+          f"0.3 s), model {MODEL}; window ≥ 12 messages, oldest moving in jumps of B")
+    for block in blocks:
+        bodies, rows, reason, posted = await board_meeting(messages, block)
+        sent = [prompt_blocks(body) for body in bodies]
+        total = [sum(count(text) for text, _ in request) for request in sent]
+        marked = [sum(count(text) for text, _ in request[:max(i for i, (_, m) in
+                      enumerate(request) if m) + 1]) for request in sent]
+        shown = [len(body["messages"][0]["content"]) - 2 for body in bodies]
+        label = "sliding window (before)" if block == 1 else f"B = {block}"
+        print(f"   {label}: {len(sent)} decisions, {posted} messages (ended by {reason}); "
+              f"window {min(shown)}-{max(shown)} messages")
+        print(f"      prompt tokens per decision: mean {statistics.mean(total):.0f}, "
+              f"median {statistics.median(total):.0f}, max {max(total)}; marked for caching "
+              f"(up to the last breakpoint) {sum(marked) / sum(total):.1%}")
+        for models, minimum in MIN_CACHEABLE.items():
+            cache = PromptCache(count, minimum)
+            uses = [cache.serve(request) for request in sent]
+            read = sum(u.read for u in uses)
+            hits = sum(u.read > 0 for u in uses)
+            written = sum(u.written for u in uses)
+            # Anthropic bills a cache write at 1.25x the input price and a read at 0.1x.
+            billed = sum(total) - read - written + 1.25 * written + 0.1 * read
+            print(f"      served from cache, {models} (≥ {minimum}): {read / sum(total):.1%} of "
+                  f"input tokens; {hits}/{len(uses)} requests hit; cache writes "
+                  f"{written / sum(total):.1%}; input billed as "
+                  f"{billed / len(uses):.0f} plain tokens per decision")
+        fresh_and_cached, read, _ = (sum(column) for column in zip(*rows, strict=True))
+        print(f"      the fake server's own report (llm_calls, ~4 chars/token, ≥ 1024): "
+              f"cached_input_tokens {read / fresh_and_cached:.1%} of input_tokens")
 
 
 SERVE = """
@@ -195,6 +223,9 @@ async def local_model(replies: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=40)
+    parser.add_argument("--blocks", default="1,8,16,28",
+                        help="window block sizes to compare (1 = the old sliding window)")
+    parser.add_argument("--skip-local", action="store_true", help="skip part 3, the local model")
     parser.add_argument("--latency", type=float, default=0.25)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--calls", type=int, default=320)
@@ -202,9 +233,10 @@ def main() -> None:
     args = parser.parse_args()
     print(f"machine: {os.cpu_count()} cores, shared with other jobs; "
           f"Python {sys.version.split()[0]}")
-    asyncio.run(prompt_layout(args.messages))
+    asyncio.run(prompt_layout(args.messages, [int(b) for b in args.blocks.split(",")]))
     asyncio.run(throughput(args.concurrency, args.latency, args.calls))
-    asyncio.run(local_model(args.replies))
+    if not args.skip_local:
+        asyncio.run(local_model(args.replies))
 
 
 if __name__ == "__main__":

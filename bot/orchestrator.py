@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from agents.agent import Agent, Outcome
-from agents.context import DecisionContext, VisibleMessage
+from agents.context import BlockWindow, DecisionContext, VisibleMessage
 from agents.decision import IGNORE
 from agents.gate import GateSettings, SpeakGate
 from agents.llm.base import LLM
@@ -72,7 +72,12 @@ class RunSettings:
     seed: int = 0
     speed: float = 1.0
     concurrency: int = 8
-    window: int = 12
+    window: int = 12  # a persona sees at least this many recent messages...
+    # ...and the oldest shown moves in jumps of this many (agents.context.BlockWindow): the prompt
+    # stays append-only between jumps, so prompt caching serves it. 16 (bench_llm) keeps it at 12-27
+    # messages, and under Anthropic's 20-block lookback: a persona's two calls between jumps are
+    # never more than 15 message blocks apart, so the later one always finds the earlier's entry.
+    window_block: int = 16
     stop_when_quiet: bool = True
     budgets: Budgets = field(default_factory=Budgets)
     gate: GateSettings = field(default_factory=GateSettings)
@@ -150,7 +155,7 @@ class Orchestrator:
         self._names: dict[str, str] = {p.id: p.name for p in self.personas}
         self._messages: dict[int, VisibleMessage] = {}
         self._mentions: dict[int, tuple[int, ...]] = {}
-        self._window: deque[VisibleMessage] = deque(maxlen=settings.window)
+        self._window = BlockWindow(settings.window, settings.window_block)
         self._said: list[deque[str]] = [deque(maxlen=20) for _ in self.personas]
         self._reacted: set[tuple[str, int, str]] = set()  # (author id, message id, emoji)
         self._pending: list[tuple[float, int, Turn | Timer]] = []
@@ -431,7 +436,7 @@ class Orchestrator:
         parent = self._messages.get(trigger.reply_to) if trigger.reply_to is not None else None
         return DecisionContext(
             room_name=self.pack.room.name, room_topic=self.pack.room.topic, trigger=trigger,
-            window=tuple(self._window), mentioned=turn.persona in self._mentions[trigger.id],
+            window=self._window.view(), mentioned=turn.persona in self._mentions[trigger.id],
             replied_to_me=parent is not None and parent.author_id == me,
             my_recent_texts=tuple(self._said[turn.persona]), seed=self.settings.seed)
 

@@ -3,8 +3,8 @@
 They exist so tests and benchmarks drive the REAL `anthropic` and `openai` SDKs over HTTP. Each
 records what it was sent and answers from a plan (a queue of scripted responses: errors with
 their real status codes and bodies, sleeps, malformed tool calls, refusals), else with a default
-answer. The Anthropic fake also plays the prompt cache: a `cache_control` prefix it has seen before
-is reported as `cache_read_input_tokens`, a new one as `cache_creation_input_tokens`.
+answer. The Anthropic fake also plays the prompt cache (PromptCache: Anthropic's documented rules)
+and reports it in `cache_read_input_tokens` / `cache_creation_input_tokens`.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import asyncio
 import hashlib
 import json
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -115,11 +116,84 @@ def anthropic_message(content: list[dict], stop_reason: str = "end_turn",
                                "cache_read_input_tokens": 0, "output_tokens": 5}}
 
 
+# The smallest prefix Anthropic caches, by model family (docs: prompt caching, "cache limitations").
+MIN_CACHEABLE_TOKENS = {"claude-haiku-4-5": 4096, "claude-opus-4-5": 4096, "claude-opus-4-6": 4096,
+                        "claude-3-5-haiku": 2048, "claude-3-haiku": 2048}
+DEFAULT_MIN_CACHEABLE_TOKENS = 1024  # Sonnet 4.x, Opus 4.0-4.1
+LOOKBACK_BLOCKS = 20  # how far back from a breakpoint Anthropic looks for a cached prefix
+
+
+def min_cacheable_tokens(model: str) -> int:
+    return next((n for family, n in MIN_CACHEABLE_TOKENS.items() if model.startswith(family)),
+                DEFAULT_MIN_CACHEABLE_TOKENS)
+
+
+def prompt_blocks(body: dict) -> list[tuple[str, bool]]:
+    """A Messages API request as Anthropic's prompt cache sees it: its blocks in tools → system →
+    messages order, each with whether it carries a `cache_control` breakpoint."""
+    blocks: list[tuple[str, bool]] = [(json.dumps(t, sort_keys=True), "cache_control" in t)
+                                      for t in body.get("tools", [])]
+    system = body.get("system", "")
+    system_blocks = system if isinstance(system, list) else [{"text": system}]
+    blocks += [(b.get("text", ""), "cache_control" in b) for b in system_blocks]
+    for m in body.get("messages", []):
+        content = m["content"]
+        if isinstance(content, str):
+            blocks.append((content, False))
+        else:
+            blocks += [(b.get("text", json.dumps(b)), "cache_control" in b) for b in content]
+    return blocks
+
+
+@dataclass(frozen=True)
+class CacheUse:
+    """Input tokens of one request: read from the cache, written to it, and all of them."""
+
+    read: int
+    written: int
+    total: int
+
+
+class PromptCache:
+    """Anthropic's prompt cache, as documented: each breakpoint writes the prefix up to it (if that
+    prefix reaches the model's minimum); a request reads the longest prefix written before that
+    ends at one of its own block boundaries, at most 20 blocks back from one of its breakpoints.
+    Entries are exact-content prefixes, so one persona never reads another's. (No 5-minute expiry:
+    a fast run refreshes every entry it reads.)"""
+
+    def __init__(self, count_tokens: Callable[[str], int], min_tokens: int) -> None:
+        self.count_tokens = count_tokens
+        self.min_tokens = min_tokens
+        self._written: set[bytes] = set()
+
+    def serve(self, blocks: list[tuple[str, bool]]) -> CacheUse:
+        keys, ends, digest, tokens = [], [], hashlib.sha256(), 0
+        for text, _ in blocks:
+            digest.update(hashlib.sha256(text.encode()).digest())
+            keys.append(digest.copy().digest())
+            tokens += self.count_tokens(text)
+            ends.append(tokens)
+        marks = [i for i, (_, marked) in enumerate(blocks) if marked]
+        read = 0
+        for mark in marks:
+            hit = next((i for i in range(mark, max(-1, mark - LOOKBACK_BLOCKS), -1)
+                        if keys[i] in self._written), None)
+            if hit is not None:
+                read = max(read, ends[hit])
+        written = 0
+        for mark in marks:
+            if ends[mark] >= self.min_tokens and keys[mark] not in self._written:
+                self._written.add(keys[mark])
+                written = max(written, ends[mark] - read)
+        return CacheUse(read, written, tokens)
+
+
 class FakeAnthropic(FakeServer):
-    def __init__(self, latency: float = 0.0, min_cacheable_tokens: int = 0) -> None:
+    def __init__(self, latency: float = 0.0, min_cacheable_tokens: int | None = None) -> None:
+        """min_cacheable_tokens: None = each request's model's real minimum."""
         super().__init__(latency)
         self.min_cacheable_tokens = min_cacheable_tokens
-        self._cached: set[str] = set()
+        self._caches: dict[str, PromptCache] = {}
 
     def routes(self) -> list[web.RouteDef]:
         return [web.post("/v1/messages", self._messages)]
@@ -127,38 +201,19 @@ class FakeAnthropic(FakeServer):
     async def _messages(self, request: web.Request) -> web.Response:
         return await self._answer(request, self._default)
 
-    def split_prefix(self, body: dict) -> tuple[str, str]:
-        """(cacheable prefix, the rest): everything up to the last cache_control breakpoint in
-        tools → system → messages order, the way Anthropic's prompt cache sees a request."""
-        parts: list[tuple[str, bool]] = [(json.dumps(t, sort_keys=True), "cache_control" in t)
-                                         for t in body.get("tools", [])]
-        system = body.get("system", "")
-        blocks = system if isinstance(system, list) else [{"text": system}]
-        parts += [(b.get("text", ""), "cache_control" in b) for b in blocks]
-        for m in body.get("messages", []):
-            content = m["content"]
-            if isinstance(content, str):
-                parts.append((content, False))
-            else:
-                parts += [(b.get("text", json.dumps(b)), "cache_control" in b) for b in content]
-        marks = [i for i, (_, marked) in enumerate(parts) if marked]
-        cut = marks[-1] + 1 if marks else 0
-        return "".join(p for p, _ in parts[:cut]), "".join(p for p, _ in parts[cut:])
+    def _cache_for(self, model: str) -> PromptCache:
+        """Each model has its own cache, as at Anthropic."""
+        if model not in self._caches:
+            minimum = self.min_cacheable_tokens
+            minimum = min_cacheable_tokens(model) if minimum is None else minimum
+            self._caches[model] = PromptCache(approx_tokens, minimum)
+        return self._caches[model]
 
     def _default(self, body: dict) -> dict:
-        prefix, rest = self.split_prefix(body)
-        prefix_tokens = approx_tokens(prefix) if prefix else 0
-        written = read = 0
-        if prefix and prefix_tokens >= self.min_cacheable_tokens:
-            key = hashlib.sha256(prefix.encode()).hexdigest()
-            if key in self._cached:
-                read = prefix_tokens
-            else:
-                written = prefix_tokens
-                self._cached.add(key)
-        fresh = approx_tokens(rest) + (0 if (read or written) else prefix_tokens)
+        model = body.get("model", "claude-test")
+        use = self._cache_for(model).serve(prompt_blocks(body))
         last = body["messages"][-1]["content"]
-        last_text = last if isinstance(last, str) else json.dumps(last)
+        last_text = last if isinstance(last, str) else "".join(b.get("text", "") for b in last)
         if body.get("tools"):
             tool = body["tools"][0]["name"]
             content = [{"type": "tool_use", "id": "toolu_fake", "name": tool,
@@ -167,9 +222,10 @@ class FakeAnthropic(FakeServer):
         else:
             content = [{"type": "text", "text": "I would want to see the numbers first."}]
             stop = "end_turn"
-        usage = {"input_tokens": fresh, "cache_creation_input_tokens": written,
-                 "cache_read_input_tokens": read, "output_tokens": 20}
-        return anthropic_message(content, stop, usage, body.get("model", "claude-test"))
+        usage = {"input_tokens": use.total - use.read - use.written,
+                 "cache_creation_input_tokens": use.written,
+                 "cache_read_input_tokens": use.read, "output_tokens": 20}
+        return anthropic_message(content, stop, usage, model)
 
 
 # -- OpenAI-compatible -----------------------------------------------------------------------

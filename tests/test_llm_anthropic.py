@@ -7,13 +7,21 @@ import time
 
 import pytest
 
+from agents.context import DecisionContext, VisibleMessage
 from agents.decision import DECISION_SCHEMA
 from agents.llm.anthropic_api import AnthropicLLM
 from agents.llm.base import LLMError
 from agents.llm.registry import ModelSpecError, make_llm
 from agents.llm.remote import RemoteLimits
-from agents.prompts import persona_prefix
-from tests.fake_llm_servers import FakeAnthropic, Scripted, anthropic_error, anthropic_message
+from agents.prompts import decision_prompt, persona_prefix
+from tests.fake_llm_servers import (
+    CacheUse,
+    FakeAnthropic,
+    PromptCache,
+    Scripted,
+    anthropic_error,
+    anthropic_message,
+)
 from tests.llm_helpers import agent_for, decision_request, pitch_context
 
 API_KEY = "sk-ant-test-0123456789-SECRET"
@@ -22,7 +30,9 @@ FAST = RemoteLimits(concurrency=4, timeout=2.0, max_retries=2, deadline=20.0)
 
 @pytest.fixture
 async def server(monkeypatch):
-    async with FakeAnthropic() as fake:
+    # These prompts are short: cache any prefix, to see the accounting (the real minimums are
+    # tested in test_the_conversation_is_cached_up_to_its_last_stable_message).
+    async with FakeAnthropic(min_cacheable_tokens=0) as fake:
         monkeypatch.setenv("ANTHROPIC_API_KEY", API_KEY)
         monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.base_url)
         yield fake
@@ -48,9 +58,13 @@ async def test_decision_request_layout_and_usage(server, board):
     assert body["system"] == [{"type": "text", "cache_control": {"type": "ephemeral"},
                                "text": persona_prefix(board.persona("marcus"), board.room.name,
                                                       board.room.topic)}]
-    # The changing conversation comes after it, in the messages.
+    # The conversation comes after it, in the messages: one block per message, then the changing
+    # instruction; the last message block carries the second breakpoint.
     assert body["messages"][0]["role"] == "user"
-    assert "Super Bowl" in body["messages"][0]["content"]
+    header, pitch, instruction = body["messages"][0]["content"]
+    assert "Super Bowl" in pitch["text"] and pitch["cache_control"] == {"type": "ephemeral"}
+    assert "cache_control" not in header and "cache_control" not in instruction
+    assert instruction["text"].startswith("\nThe newest message for you to consider is id 1.")
     # Structured decisions through one forced tool whose input schema is the decision schema.
     assert body["tools"] == [{"name": "decision", "description": body["tools"][0]["description"],
                               "input_schema": DECISION_SCHEMA}]
@@ -199,3 +213,69 @@ def test_missing_key_is_one_clear_error(monkeypatch):
         make_llm("anthropic:claude-haiku-4-5")
     with pytest.raises(ModelSpecError, match="no model named"):
         make_llm("anthropic:")
+
+
+def long_window(count: int) -> tuple[VisibleMessage, ...]:
+    return tuple(VisibleMessage(n, f"human:p{n % 3}", f"Person {n % 3}", "human",
+                                f"Message {n}: " + "the unit economics of the ad worry me; " * 8)
+                 for n in range(1, count + 1))
+
+
+async def test_the_conversation_is_cached_up_to_its_last_stable_message(monkeypatch, board):
+    """Real minimums: Sonnet caches a prefix of ≥ 1024 tokens, Haiku 4.5 only ≥ 4096."""
+    async with FakeAnthropic() as fake:
+        monkeypatch.setenv("ANTHROPIC_API_KEY", API_KEY)
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.base_url)
+        sonnet, haiku = AnthropicLLM("claude-sonnet-4-6", FAST), AnthropicLLM("claude-haiku-4-5", FAST)
+        calls = []
+        for llm in (sonnet, haiku):
+            agent = agent_for(board, "marcus", llm)
+            for seen in (12, 15):  # the window grew by three messages between the two calls
+                window = long_window(seen)
+                context = DecisionContext(board.room.name, board.room.topic, window[-1], window)
+                calls.append((await agent.decide(context)).calls[0])
+            await llm.aclose()
+
+    body = fake.received[1].body
+    blocks = body["messages"][0]["content"]
+    assert len(blocks) == 1 + 15 + 1  # header, one block per message, the instruction
+    marked = [i for i, b in enumerate(blocks) if "cache_control" in b]
+    assert marked == [15]  # the last message; the instruction after it changes every call
+    assert blocks[15]["text"].startswith('<message id="15"')
+    assert "cache_control" in body["system"][0]  # the card keeps its own breakpoint
+    # The conversation blocks join to exactly the prompt the other backends send as one text.
+    assert "".join(b["text"] for b in blocks) == decision_prompt(DecisionContext(
+        board.room.name, board.room.topic, long_window(15)[-1], long_window(15))).content
+
+    first, second, haiku_first, haiku_second = calls
+    # Sonnet: the first call writes tool + card + 12 messages; the second reads exactly that back
+    # (a block boundary 3 blocks before its breakpoint) and writes the 3 new messages.
+    assert first.cached_input_tokens == 0 and first.cache_creation_tokens >= 1024
+    assert second.cached_input_tokens == first.cache_creation_tokens
+    assert 0 < second.cache_creation_tokens < first.cache_creation_tokens / 3
+    fresh = second.input_tokens - second.cached_input_tokens - second.cache_creation_tokens
+    assert 0 < fresh < 100  # only the instruction is plain input
+    # Haiku 4.5: the same prompt is under its 4096-token minimum; nothing is cached, all is input.
+    assert haiku_second.input_tokens == second.input_tokens
+    assert haiku_first.cached_input_tokens == haiku_second.cached_input_tokens == 0
+    assert haiku_first.cache_creation_tokens == haiku_second.cache_creation_tokens == 0
+
+
+def test_the_fake_prompt_cache_follows_anthropics_rules():
+    cache = PromptCache(len, min_tokens=10)
+    card = [("persona card", True)]
+    messages = [(f"m{n:02d}", False) for n in range(40)]
+
+    def marked(upto: int) -> list[tuple[str, bool]]:  # card, messages[:upto] (last one marked), ask
+        return card + messages[:upto - 1] + [(messages[upto - 1][0], True), ("now?", False)]
+
+    assert cache.serve(marked(3)) == CacheUse(read=0, written=12 + 3 * 3, total=12 + 3 * 3 + 4)
+    # 19 blocks on, the earlier entry is within the 20-block lookback from the new breakpoint.
+    assert cache.serve(marked(22)) == CacheUse(read=21, written=19 * 3, total=12 + 22 * 3 + 4)
+    far = PromptCache(len, min_tokens=10)
+    far.serve(marked(3))
+    # 21 blocks on it is out of reach: only the card (its own breakpoint, ≥ 10 tokens) is read.
+    assert far.serve(marked(24)).read == 12
+    short = PromptCache(len, min_tokens=1000)
+    short.serve(marked(5))
+    assert short.serve(marked(6)) == CacheUse(0, 0, 12 + 6 * 3 + 4)  # under the minimum: nothing

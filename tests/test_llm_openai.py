@@ -11,7 +11,7 @@ from agents.llm.base import LLMError
 from agents.llm.openai_compat import NO_KEY, OpenAICompatLLM
 from agents.llm.registry import ModelSpecError, make_llm
 from agents.llm.remote import RemoteLimits
-from agents.prompts import persona_prefix
+from agents.prompts import decision_prompt, persona_prefix
 from tests.fake_llm_servers import FakeOpenAI, Scripted, openai_completion, openai_error
 from tests.llm_helpers import agent_for, decision_request, pitch_context
 
@@ -38,7 +38,12 @@ async def test_json_schema_decision_and_request_layout(server, board):
     assert server.received[0].headers["authorization"] == f"Bearer {NO_KEY}"
     assert body["messages"][0] == {"role": "system", "content": persona_prefix(
         board.persona("helen"), board.room.name, board.room.topic)}
-    assert body["messages"][1]["role"] == "user" and "Super Bowl" in body["messages"][1]["content"]
+    # The same text an Anthropic request cuts into blocks, as one string: the room's messages
+    # first, the changing instruction last, so a server's prefix cache (vLLM, llama.cpp) reuses it.
+    assert body["messages"][1] == {"role": "user",
+                                   "content": decision_prompt(pitch_context(board)).content}
+    assert body["messages"][1]["content"].index("Super Bowl") < \
+        body["messages"][1]["content"].index("The newest message")
     assert body["response_format"] == {"type": "json_schema", "json_schema": {
         "name": "decision", "schema": DECISION_SCHEMA, "strict": False}}
     assert outcome.source == "model" and outcome.error is None

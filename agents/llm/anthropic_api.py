@@ -2,9 +2,12 @@
 
 Layout of every request, in the order Anthropic caches it: the decision tool (identical for every
 call), then the persona's stable prefix as the system prompt with a `cache_control` breakpoint,
-then the changing conversation. Every later call of the same persona reads tools + prefix from the
-prompt cache. Note Anthropic only caches a prefix of at least 1024 tokens (Sonnet/Opus 4; more for
-Haiku): a short persona card is sent with the breakpoint but billed as plain input.
+then the conversation, one text block per message with a second breakpoint on the last stable
+block, then the changing instruction. A later call of the same persona reads tools + card + the
+messages it has already seen from the prompt cache (Anthropic matches the longest prefix written
+before, at a block boundary up to 20 blocks back from a breakpoint). Anthropic only caches a
+prefix of at least 1024 tokens (Sonnet/Opus 4.0-4.1; 4096 for Haiku 4.5 and Opus 4.5): a shorter
+one is sent with its breakpoints but billed as plain input.
 """
 
 from __future__ import annotations
@@ -17,12 +20,22 @@ from typing import Any
 import anthropic
 from anthropic.types import Message
 
-from agents.llm.base import Completion, LLMError, LLMRequest, Usage
+from agents.llm.base import ChatTurn, Completion, LLMError, LLMRequest, Usage
 from agents.llm.message_batches import BATCH_PRICE_FACTOR, run_message_batch
 from agents.llm.prices import cost_usd
 from agents.llm.remote import CallGate, RemoteLimits, describe_api_error
 
 TOOL_DESCRIPTION = "Record what you do about the newest message: reply, react or ignore."
+
+
+def _content(turn: ChatTurn) -> str | list[dict[str, Any]]:
+    """A turn cut into blocks is sent as text blocks, a breakpoint after its stable ones."""
+    if not turn.blocks:
+        return turn.content
+    blocks: list[dict[str, Any]] = [{"type": "text", "text": text} for text in turn.blocks]
+    if turn.stable_blocks:
+        blocks[turn.stable_blocks - 1]["cache_control"] = {"type": "ephemeral"}
+    return blocks
 
 
 class AnthropicLLM:
@@ -55,7 +68,7 @@ class AnthropicLLM:
             # No temperature: the Messages API this SDK (2.x) speaks takes no sampling parameters.
             "system": [{"type": "text", "text": request.system_prefix,
                         "cache_control": {"type": "ephemeral"}}],
-            "messages": [{"role": t.role, "content": t.content} for t in request.messages],
+            "messages": [{"role": t.role, "content": _content(t)} for t in request.messages],
         }
         if request.schema is not None:
             params["tools"] = [{"name": request.schema_name, "description": TOOL_DESCRIPTION,

@@ -1,7 +1,9 @@
 """The one protocol every model backend implements, and the request/response shapes it uses.
 
 A request is split into a stable, cacheable prefix (the persona card: role, style, examples) and the
-changing conversation after it, so providers with prompt caching read the prefix from cache.
+conversation after it. The conversation is itself cut into blocks at message boundaries, its stable
+blocks first (the room's messages, append-only between window jumps) and the changing instruction
+last, so providers with prompt caching also read the earlier conversation from cache.
 """
 
 from __future__ import annotations
@@ -24,6 +26,22 @@ class LLMError(Exception):
 class ChatTurn:
     role: Literal["user", "assistant"]
     content: str
+    # The same content cut at message boundaries ("".join(blocks) == content; empty: one block), and
+    # how many leading blocks stay the same on this persona's next call: a backend with prompt
+    # caching puts a breakpoint after them.
+    blocks: tuple[str, ...] = ()
+    stable_blocks: int = 0
+
+    def __post_init__(self) -> None:
+        if self.blocks and "".join(self.blocks) != self.content:
+            raise ValueError("ChatTurn.blocks must join to its content")
+        if not 0 <= self.stable_blocks <= len(self.blocks):
+            raise ValueError("ChatTurn.stable_blocks must count some of its blocks")
+
+    @classmethod
+    def of_blocks(cls, role: Literal["user", "assistant"], blocks: tuple[str, ...],
+                  stable_blocks: int) -> ChatTurn:
+        return cls(role, "".join(blocks), blocks, stable_blocks)
 
 
 @dataclass(frozen=True)
@@ -45,7 +63,9 @@ class LLMRequest:
             {
                 "model": model,
                 "system": self.system_prefix,
-                "messages": [(t.role, t.content) for t in self.messages],
+                # Where the blocks and the breakpoint fall is sent too (a plain turn keeps its key).
+                "messages": [(t.role, t.content, *((t.blocks, t.stable_blocks) if t.blocks else ()))
+                             for t in self.messages],
                 "schema": self.schema,
                 "max_tokens": self.max_tokens,
                 "temperature": self.temperature,

@@ -38,6 +38,7 @@ PRICES: dict[str, Price] = {
     "claude-opus-4-1": _claude(15.0, 75.0),
     "claude-opus-4-0": _claude(15.0, 75.0),
     "claude-opus-4-2025": _claude(15.0, 75.0),
+    "claude-sonnet-4-6": _claude(3.0, 15.0),
     "claude-sonnet-4-5": _claude(3.0, 15.0),
     "claude-sonnet-4-0": _claude(3.0, 15.0),
     "claude-sonnet-4-2025": _claude(3.0, 15.0),
