@@ -14,12 +14,15 @@ Script = Callable[[LLMRequest], str | dict]
 
 
 def default_script(request: LLMRequest) -> dict | str:
-    """Answer whatever was asked (a decision, a vote, a feed action, plain text) by a hash of the
-    request: varied, but the same for the same request."""
-    digest = int(hashlib.blake2b(request.messages[-1].content.encode(), digest_size=4,
+    """Answer whatever was asked (a decision, a vote, a feed action, plain text) by a hash of who
+    is answering which message: varied, but the same for the same persona and message."""
+    trigger = request.context.trigger if request.context else None
+    # Keyed on who is answering what, not on the prompt's wording, so a change to the prompt
+    # layout does not reshuffle every test's room.
+    about_what = f"{trigger.id}:{trigger.text}" if trigger else request.messages[-1].content
+    digest = int(hashlib.blake2b(f"{request.schema_name}:{about_what}".encode(), digest_size=4,
                                  key=(request.persona.id if request.persona else "").encode()[:64]
                                  ).hexdigest(), 16)
-    trigger = request.context.trigger if request.context else None
     name = request.persona.first_name if request.persona else "I"
     about = trigger.author_name if trigger else "that"
     text = f"{name} here: my take on what {about} said ({digest % 997})."
