@@ -50,7 +50,7 @@ def synthetic_pack(n: int, seed: int) -> Pack:
 
 async def bench(personas: int, messages: int, seed: int) -> dict:
     pack = synthetic_pack(personas, seed)
-    llm = FakeLLM(ANSWERS)
+    llm = FakeLLM(ANSWERS, record=False)
     arrivals: list[float] = []
 
     def on_event(event) -> None:

@@ -47,13 +47,15 @@ def default_script(request: LLMRequest) -> dict | str:
 
 class FakeLLM:
     def __init__(self, script: Script | list[str | dict] | None = None, *, latency: float = 0.0,
-                 decides: bool = True, name: str = "fake", price_per_token: float = 0.0) -> None:
+                 decides: bool = True, name: str = "fake", price_per_token: float = 0.0,
+                 record: bool = True) -> None:
         self.name = name
         self.decides = decides
         self.max_sentences: int | None = None
         self.latency = latency
         self.price_per_token = price_per_token
-        self.requests: list[LLMRequest] = []
+        self.requests: list[LLMRequest] = []  # what tests assert on; off in benchmarks (memory)
+        self._record = record
         self._script = script if script is not None else default_script
         self._position = 0
 
@@ -67,7 +69,8 @@ class FakeLLM:
         return answer
 
     async def complete(self, request: LLMRequest) -> Completion:
-        self.requests.append(request)
+        if self._record:
+            self.requests.append(request)
         if self.latency:
             await asyncio.sleep(self.latency)
         answer = self._next(request)
