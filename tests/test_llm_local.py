@@ -47,6 +47,9 @@ def test_degenerate_outputs_are_recognised(board):
     assert degenerate("a Super Bowl ad to build brand awareness with small businesses!", marcus,
                       pitch) == "repeats the prompt"
     assert degenerate("What a bitch of a plan.", marcus, pitch) == "unfit language"
+    for assistant in ("I'm sorry, but I don't have the ability to access your specific data.",
+                      "You're right, I'm not sure what you mean.", "How can I help you today?"):
+        assert degenerate(assistant, marcus, pitch) == "assistant voice"
     assert degenerate("Make it $3M and do it properly, or don't do it.", marcus, pitch) is None
 
 

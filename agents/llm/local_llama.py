@@ -40,6 +40,12 @@ MAX_REPLY_TOKENS = 64
 _STOPS = ["<|im_end|>", "<|im_start|>", "\n\n"]
 _ROLE_TAG = re.compile(r"<\|?im_(start|end)\|?>|^\s*(user|assistant|system)\s*:",
                        re.IGNORECASE | re.MULTILINE)
+# A small instruct model slips back into its assistant training; a board member never says these.
+_ASSISTANT_VOICE = re.compile(
+    r"\b(as an ai|language model|i'?m sorry|i apologi[sz]e|i (do not|don'?t) have (the ability|access)"
+    r"|i (cannot|can'?t) (access|help|assist|provide)|i'?m not sure what you('re| are)? (mean|talking)"
+    r"|could you (please )?(clarify|provide)|can you (please )?provide|how can i (help|assist)"
+    r"|i'?m here to help)", re.IGNORECASE)
 _UNFIT = re.compile(r"\b(fuck\w*|shit\w*|bitch\w*|cunt|asshole)\b", re.IGNORECASE)
 
 
@@ -98,6 +104,8 @@ def degenerate(reply: str, persona: Persona, prompt_text: str) -> str | None:
         return "role tags"
     if _UNFIT.search(reply):
         return "unfit language"
+    if _ASSISTANT_VOICE.search(reply):
+        return "assistant voice"
     if re.search(rf"\b{re.escape(persona.first_name)}\b", reply):
         return "talks about itself by name"
     match = difflib.SequenceMatcher(None, reply.lower(), prompt_text.lower(), autojunk=False
