@@ -27,7 +27,7 @@ from bot.orchestrator import Budgets, RunSettings
 from bot.persona_card import render_card
 from bot.persona_import import import_command
 from bot.platforms.hosted import HOSTED_PLATFORMS, hosted_platform, replay_run_to
-from bot.platforms.terminal import TerminalPlatform, TranscriptPrinter
+from bot.platforms.terminal import CROWD_SIZE, TerminalPlatform, TranscriptPrinter
 from bot.platforms.webchat import WebChatError
 from bot.platforms.webchat.launch import DEFAULT_HOST, DEFAULT_PORT, serve_room
 from bot.replay import replay_into
@@ -163,7 +163,8 @@ def run(
     roles = {p.id: p.role for p in plan.personas}
     printer = TranscriptPrinter(console, colors, roles)
     if not live:
-        platform = TerminalPlatform(console, printer, human_name=name, interactive=sys.stdin.isatty())
+        platform = TerminalPlatform(console, printer, human_name=name, interactive=sys.stdin.isatty(),
+                                    crowd=len(plan.personas) > CROWD_SIZE)
     console.rule(f"[bold]{loaded.room.name}[/bold] · {len(plan.personas)} personas · "
                  f"{plan.scenario.name} · {model}")
     if live:

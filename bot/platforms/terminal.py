@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from collections import Counter
 from datetime import datetime
 
 from rich.console import Console
@@ -15,6 +16,7 @@ from bot.events import MessageEvent, ReactionEvent, RoomEvent, StatusEvent, Typi
 from bot.platforms.base import Capabilities, HumanPost
 
 HUMAN_COLOR = "#f0f0f0"
+CROWD_SIZE = 50  # above this many personas, print what answers the humans and count the rest
 
 
 class TranscriptPrinter:
@@ -74,7 +76,12 @@ class TerminalPlatform:
     capabilities = Capabilities(per_persona_identity=True, per_persona_reactions=True, threads=False)
 
     def __init__(self, console: Console, printer: TranscriptPrinter, *, human_name: str = "You",
-                 interactive: bool = False) -> None:
+                 interactive: bool = False, crowd: bool = False) -> None:
+        # A crowd (a 5,000-member feed) would scroll thousands of lines past: print only the humans'
+        # posts and what replies to or quotes them, and keep a running count of everything else.
+        self.crowd = crowd
+        self._human_posts: set[int] = set()
+        self._unprinted = Counter()
         self.console = console
         self.printer = printer
         self.human_name = human_name
@@ -85,12 +92,33 @@ class TerminalPlatform:
         self._inputs: set[asyncio.Task] = set()
 
     def _typing_line(self) -> Text:
+        line = Text("", style="dim italic")
         names = list(self._typing.values())
-        if not names:
-            return Text("")
-        who = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
-        verb = "is" if len(names) == 1 else "are"
-        return Text(f"{who} {verb} typing…", style="dim italic")
+        if names:
+            who = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+            line.append(f"{who} {'is' if len(names) == 1 else 'are'} typing…  ")
+        if self._unprinted:
+            line.append(f"elsewhere in the crowd: {self._unprinted['messages']:,} posts · "
+                        f"{self._unprinted['reactions']:,} reactions")
+        return line
+
+    def _worth_printing(self, event: RoomEvent) -> bool:
+        if not self.crowd:
+            return True
+        if isinstance(event, MessageEvent):
+            if event.author_kind == "human":
+                self._human_posts.add(event.id)
+                return True
+            if event.reply_to in self._human_posts or event.quote_of in self._human_posts:
+                return True
+            self._unprinted["messages"] += 1
+        elif isinstance(event, ReactionEvent):
+            self._unprinted["reactions"] += 1
+        else:
+            return True
+        if self._live:
+            self._live.update(self._typing_line())
+        return False
 
     async def start(self, post_human: HumanPost) -> None:
         self._post_human = post_human
@@ -127,10 +155,16 @@ class TerminalPlatform:
             if self._live:
                 self._live.update(self._typing_line())
             return
-        self.printer.render(event)
+        if self._worth_printing(event):
+            self.printer.render(event)
 
     async def stop(self) -> None:
         if self.interactive:
             asyncio.get_running_loop().remove_reader(sys.stdin.fileno())
         if self._live:
             self._live.stop()
+        if self._unprinted:
+            self.console.print(Text(f"{self._unprinted['messages']:,} posts and "
+                                    f"{self._unprinted['reactions']:,} reactions elsewhere in the crowd "
+                                    "were not printed; `townhall show` and `townhall export` have them "
+                                    "all.", style="dim"))
