@@ -47,6 +47,9 @@ from bot.scenarios import Scenario, make_scenario
 from bot.transcript import ParticipantRecord, RunRecord, Transcript
 
 MAX_HUMAN_MESSAGE_CHARS = 4000
+# Each failed call has already been retried by its backend; this many in a row is an outage or a
+# misconfiguration, and waiting out every persona's turn would only burn the user's time.
+MAX_FAILED_CALLS_IN_A_ROW = 5
 MAX_EMOJI_CHARS = 16
 _MENTION = re.compile(r"@([\w.\-]+)")
 
@@ -167,6 +170,7 @@ class Orchestrator:
         self._subscribers: list[Callable[[RoomEvent], None]] = []
         self._stop_reason: str | None = None
         self._stop_now = False
+        self._failed_calls = 0  # model calls failed in a row
         self._draining = False
         self._started_wall = 0.0
         self.finished = asyncio.Event()
@@ -564,6 +568,11 @@ class Orchestrator:
             self.usage.llm_calls += 1
             self.usage.tokens += call.input_tokens + call.output_tokens
             self.usage.cost_usd += call.cost_usd
+            self._failed_calls = self._failed_calls + 1 if call.error else 0
+            if self._failed_calls == MAX_FAILED_CALLS_IN_A_ROW:
+                self.request_stop(f"the model keeps failing ({MAX_FAILED_CALLS_IN_A_ROW} calls in a "
+                                  f"row, after retries): {call.error} — fix: check the --model "
+                                  "spec, that its server is reachable and its key is valid")
         decision = outcome.decision
         self._record(DecisionEvent(self.run_id, next(self._seq), persona.id, turn.trigger_id,
                                    decision.action, outcome.source, wall, now, decision.reason,

@@ -195,3 +195,17 @@ async def test_agents_never_mass_mention(board, db_path):
     con = sqlite3.connect(db_path)
     texts = [t for (t,) in con.execute("SELECT text FROM messages WHERE author_kind='persona'")]
     assert texts and all("@everyone" not in t and "@here" not in t and "<@&" not in t for t in texts)
+
+
+async def test_a_model_that_keeps_failing_ends_the_run_with_the_fix(board, db_path):
+    from agents.llm.base import LLMError
+
+    def unreachable(request):
+        raise LLMError("openai:x@http://127.0.0.1:9: APIConnectionError: Connection error.")
+
+    settings = RunSettings(seed=1, speed=0, gate=RunSettings().gate.__class__(human_boost=1.0))
+    run_id, reason = await run_room(board, db_path, FakeLLM(unreachable), settings)
+    assert reason.startswith("the model keeps failing (5 calls in a row") and "fix:" in reason
+    con = sqlite3.connect(db_path)
+    assert con.execute("SELECT status FROM runs").fetchone() == ("finished",)
+    assert con.execute("SELECT COUNT(*) FROM llm_calls WHERE error IS NOT NULL").fetchone()[0] >= 5
