@@ -21,8 +21,6 @@ class SimClock:
         self._origin = time.monotonic()  # wall time at which simulated time 0 would have been
         self._paused_at: float | None = None
         self._interrupt = asyncio.Event()
-        self._running = asyncio.Event()
-        self._running.set()
 
     @property
     def speed(self) -> float:
@@ -53,21 +51,16 @@ class SimClock:
     def pause(self) -> None:
         if self._paused_at is None:
             self._paused_at = time.monotonic()
-            self._running.clear()
             self.interrupt()
 
     def resume(self) -> None:
         if self._paused_at is not None:
             self._origin += time.monotonic() - self._paused_at
             self._paused_at = None
-            self._running.set()
             self.interrupt()
 
     def interrupt(self) -> None:
         self._interrupt.set()
-
-    async def wait_running(self) -> None:
-        await self._running.wait()
 
     async def wait_interrupt(self, timeout: float | None = None) -> None:
         with contextlib.suppress(TimeoutError):

@@ -37,7 +37,6 @@ class BatchingLLM:
         self.max_sentences = backend.max_sentences
         self.window = window
         self.max_batch = max_batch
-        self.batches_sent = 0
         self._waiting: list[tuple[LLMRequest, asyncio.Future[Completion]]] = []
         self._timer: asyncio.TimerHandle | None = None
         self._sending: set[asyncio.Task] = set()
@@ -65,7 +64,6 @@ class BatchingLLM:
         live = [(r, f) for r, f in batch if not f.cancelled()]  # a stopped room no longer waits
         if not live:
             return
-        self.batches_sent += 1
         try:
             results = await self.backend.complete_many([r for r, _ in live])
             if len(results) != len(live):
