@@ -230,14 +230,22 @@ def runs_command(db: DbOption = None, limit: int = 30,
     if as_json:
         console.print_json(json.dumps(rows, default=str))
         return
+    cells = [(r["id"], datetime.fromtimestamp(r["started_at"]).strftime("%m-%d %H:%M"), r["pack"],
+              r["scenario"], r["model"], str(r["message_count"]), r["status"],
+              (r["title"] or "").replace("\n", " ")) for r in rows]
+    headers = ("id", "started", "pack", "scenario", "model", "msgs", "status")
     table = Table()
-    for column in ("id", "started", "pack", "scenario", "model", "messages", "status", "title"):
-        table.add_column(column)
-    for r in rows:
-        started = datetime.fromtimestamp(r["started_at"]).strftime("%Y-%m-%d %H:%M")
-        title = (r["title"] or "")[:40]
-        table.add_row(r["id"], started, r["pack"], r["scenario"], r["model"], str(r["message_count"]),
-                      r["status"], title)
+    # Everything but the title stays whole (ids are copied from here); the title gets what is left.
+    widths = [max([len(header)] + [len(c[i]) for c in cells]) for i, header in enumerate(headers)]
+    for header, width in zip(headers, widths, strict=True):
+        table.add_column(header, no_wrap=True, min_width=width,
+                         justify="right" if header == "msgs" else "left")
+    left = console.width - sum(widths) - 3 * (len(headers) + 1) - 1
+    with_title = left >= 12  # too narrow for a useful title: `runs --json` has it
+    if with_title:
+        table.add_column("title", no_wrap=True, overflow="ellipsis", max_width=left)
+    for row in cells:
+        table.add_row(*(row if with_title else row[:-1]))
     console.print(table)
 
 
