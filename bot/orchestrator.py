@@ -186,14 +186,15 @@ class Orchestrator:
         for deliver in self._subscribers:
             deliver(event)
 
-    def _record(self, event: StoredEvent) -> None:
-        """Append to the transcript first; only then show it anywhere."""
+    def record(self, event: StoredEvent) -> None:
+        """Append to the transcript first; only then show it anywhere. Scenarios record their
+        own stored events (a vote, a report) through this too, in the run's order."""
         self.transcript.append(event)
         if isinstance(event, MessageEvent | ReactionEvent | StatusEvent):
             self._publish(event)
 
-    def _status(self, kind: str, **data: object) -> None:
-        self._record(StatusEvent(self.run_id, next(self._seq), kind, time.time(), self.clock.now, data))
+    def status(self, kind: str, **data: object) -> None:
+        self.record(StatusEvent(self.run_id, next(self._seq), kind, time.time(), self.clock.now, data))
 
     @property
     def next_seq(self) -> int:
@@ -215,7 +216,7 @@ class Orchestrator:
                       parent_run_id, forked_at, self.batch_id, self.variant),
             participants)
         self._started_wall = time.monotonic()
-        self._status("started", pack=self.pack.name, model=self.model_name, seed=self.settings.seed)
+        self.status("started", pack=self.pack.name, model=self.model_name, seed=self.settings.seed)
         for event in inherit:
             if event.author_id not in self._names and event.author_id.startswith("human:"):
                 self._names[event.author_id] = event.author_name
@@ -235,16 +236,16 @@ class Orchestrator:
     def pause(self) -> None:
         if not self.clock.paused:
             self.clock.pause()
-            self._status("paused")
+            self.status("paused")
 
     def resume(self) -> None:
         if self.clock.paused:
             self.clock.resume()
-            self._status("resumed")
+            self.status("resumed")
 
     def set_speed(self, speed: float) -> None:
         self.clock.set_speed(speed)
-        self._status("speed", speed=speed)
+        self.status("speed", speed=speed)
 
     # -- input -------------------------------------------------------------------------------
 
@@ -257,7 +258,14 @@ class Orchestrator:
         self._names[human_id] = name.strip()[:80] or "Guest"
         await self.transcript.add_participant(
             self.run_id, ParticipantRecord(human_id, "human", self._names[human_id]))
-        self._status("joined", id=human_id, name=self._names[human_id])
+        self.status("joined", id=human_id, name=self._names[human_id])
+        return human_id
+
+    async def _seat_human(self, name: str) -> str:
+        """The human's id; they join the room (recorded) the first time they post or react."""
+        human_id = self.human_id(name)
+        if human_id not in self._names:
+            await self.join_human(name)
         return human_id
 
     async def post_human(self, name: str, text: str, reply_to: int | None = None,
@@ -275,9 +283,7 @@ class Orchestrator:
             raise HumanInputError(f"there is no thread {thread_id} to post in")
         if thread_id is None and reply_to is not None:  # a reply stays in its parent's thread
             thread_id = self._messages[reply_to].thread_id
-        human_id = self.human_id(name)
-        if human_id not in self._names:
-            await self.join_human(name)
+        human_id = await self._seat_human(name)
         now = self.clock.live_now()
         self.clock.now = now
         event = self._add_message(human_id, "human", text, reply_to, now, thread_id)
@@ -292,18 +298,8 @@ class Orchestrator:
             raise HumanInputError("a reaction is one emoji, like 👍")
         if message_id not in self._messages:
             raise HumanInputError(f"there is no message {message_id} to react to")
-        human_id = self.human_id(name)
-        if human_id not in self._names:
-            await self.join_human(name)
-        key = (human_id, message_id, emoji)
-        if key in self._reacted:
-            return None
-        self._reacted.add(key)
-        self.usage.reactions += 1
-        event = ReactionEvent(self.run_id, next(self._seq), message_id, human_id,
-                              self._names[human_id], emoji, time.time(), self.clock.live_now())
-        self._record(event)
-        return event
+        human_id = await self._seat_human(name)
+        return self._add_reaction(human_id, message_id, emoji, self.clock.live_now())
 
     def mute(self, persona_id: str, muted: bool = True) -> None:
         """Leave a persona out of (or back into) every turn from now on; recorded like a pause."""
@@ -312,7 +308,7 @@ class Orchestrator:
             raise HumanInputError(f"there is no persona '{persona_id}' in this room")
         if bool(self.gate.muted[index]) != muted:
             self.gate.muted[index] = muted
-            self._status("muted" if muted else "unmuted", id=persona_id,
+            self.status("muted" if muted else "unmuted", id=persona_id,
                          name=self.personas[index].name)
 
     def muted_ids(self) -> list[str]:
@@ -346,7 +342,7 @@ class Orchestrator:
         event = MessageEvent(self.run_id, next(self._seq), message_id, kind, author_id,
                              self._names.get(author_id, author_id), text, time.time(), vtime,
                              reply_to, thread_id, inherited, quote_of)
-        self._record(event)
+        self.record(event)
         visible = VisibleMessage(message_id, author_id, event.author_name, kind, text, reply_to,
                                  thread_id, quote_of)
         self._messages[message_id] = visible
@@ -399,22 +395,20 @@ class Orchestrator:
 
     def react(self, persona: int, message_id: int, emoji: str) -> bool:
         """A persona's reaction, once per (persona, message, emoji); False if it was a repeat."""
-        p = self.personas[persona]
-        key = (p.id, message_id, emoji)
+        return self._add_reaction(self.personas[persona].id, message_id, emoji, self.clock.now) is not None
+
+    def _add_reaction(self, author_id: str, message_id: int, emoji: str, vtime: float
+                      ) -> ReactionEvent | None:
+        """Anyone's reaction, once per (author, message, emoji); None if it was a repeat."""
+        key = (author_id, message_id, emoji)
         if key in self._reacted:
-            return False
+            return None
         self._reacted.add(key)
         self.usage.reactions += 1
-        self._record(ReactionEvent(self.run_id, next(self._seq), message_id, p.id, p.name, emoji,
-                                   time.time(), self.clock.now))
-        return True
-
-    def record(self, event: StoredEvent) -> None:
-        """Append a scenario's own stored event (a vote, a report) in the run's order."""
-        self._record(event)
-
-    def status(self, kind: str, **data: object) -> None:
-        self._status(kind, **data)
+        event = ReactionEvent(self.run_id, next(self._seq), message_id, author_id,
+                              self._names.get(author_id, author_id), emoji, time.time(), vtime)
+        self.record(event)
+        return event
 
     def _inherit(self, event: MessageEvent | ReactionEvent) -> None:
         """Rebuild the room from a parent run's prefix (a fork): stored as inherited, no turns."""
@@ -429,7 +423,7 @@ class Orchestrator:
             author = self._index.get(event.author_id)
             self._reacted.add((event.author_id, event.message_id, event.emoji))
             self.policy.on_inherited_reaction(event.message_id, author, event.emoji, event.vtime)
-            self._record(ReactionEvent(self.run_id, next(self._seq), event.message_id,
+            self.record(ReactionEvent(self.run_id, next(self._seq), event.message_id,
                                        event.author_id, event.author_name, event.emoji, time.time(),
                                        event.vtime, inherited=True))
 
@@ -561,7 +555,7 @@ class Orchestrator:
         outcome: Outcome = turn.task.result()
         now, wall = self.clock.now, time.time()
         for call in outcome.calls:
-            self._record(LLMCallEvent(
+            self.record(LLMCallEvent(
                 self.run_id, next(self._seq), persona.id, call.model, call.purpose, wall,
                 call.input_tokens, call.cached_input_tokens, call.cache_creation_tokens,
                 call.output_tokens, call.cost_usd, call.latency_ms, call.from_cache, call.error))
@@ -574,7 +568,7 @@ class Orchestrator:
                                   f"row, after retries): {call.error} — fix: check the --model "
                                   "spec, that its server is reachable and its key is valid")
         decision = outcome.decision
-        self._record(DecisionEvent(self.run_id, next(self._seq), persona.id, turn.trigger_id,
+        self.record(DecisionEvent(self.run_id, next(self._seq), persona.id, turn.trigger_id,
                                    decision.action, outcome.source, wall, now, decision.reason,
                                    outcome.error))
         if decision.action == "reply" and self.clock.speed:
@@ -593,8 +587,8 @@ class Orchestrator:
         try:
             self.policy.finish(reason)
         except Exception as exc:  # a scenario's closing report must never lose the run's end
-            self._status("error", where=f"{self.scenario} finish",
+            self.status("error", where=f"{self.scenario} finish",
                          error=f"{type(exc).__name__}: {exc}")
-        self._status("finished", reason=reason)
+        self.status("finished", reason=reason)
         await self.transcript.finish_run(self.run_id, status, reason)
         self.finished.set()
