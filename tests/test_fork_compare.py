@@ -103,19 +103,16 @@ async def test_a_fork_shares_the_prefix_and_diverges_after_it(db_path, board):
     assert comparison.summary_b.messages == len(after) - 2  # new messages only
 
 
-async def test_a_feed_forks_at_its_ad_with_the_same_timeline(db_path, board):
+async def _feed_parent(db_path, board):
+    """A 40-member feed over 3 simulated hours: the run both feed-fork tests branch from."""
     members, follows = grow(board.personas, {}, 40, seed=1)
-    feed = make_scenario("feed", hours=3, follows=follows)
-    parent = await run_room(
-        db_path,
-        board,
-        FakeLLM(),
-        feed,
-        "Ledgerly: books that close themselves",
-        RunSettings(seed=1, speed=0),
-        human="Brand",
-        personas=members,
-    )
+    return await run_room(db_path, board, FakeLLM(), make_scenario("feed", hours=3, follows=follows),
+                          "Ledgerly: books that close themselves", RunSettings(seed=1, speed=0),
+                          human="Brand", personas=members)
+
+
+async def test_a_feed_forks_at_its_ad_with_the_same_timeline(db_path, board):
+    parent = await _feed_parent(db_path, board)
     ad = rows(
         db_path, "SELECT id FROM messages WHERE run_id = ? AND author_kind = 'human'", parent.run_id
     )[0][0]
@@ -188,18 +185,7 @@ def test_meeting_fork_and_compare_from_the_command_line(tmp_path, cli_env):
 
 
 async def test_a_feed_forked_midway_goes_on_from_there(db_path, board):
-    members, follows = grow(board.personas, {}, 40, seed=1)
-    feed = make_scenario("feed", hours=3, follows=follows)
-    parent = await run_room(
-        db_path,
-        board,
-        FakeLLM(),
-        feed,
-        "Ledgerly: books that close themselves",
-        RunSettings(seed=1, speed=0),
-        human="Brand",
-        personas=members,
-    )
+    parent = await _feed_parent(db_path, board)
     before = _messages(db_path, parent.run_id)
     at, author, _text, _reply, _quote, when, _ = before[len(before) // 2]
     assert when > 3600  # well into the run
