@@ -14,7 +14,7 @@ from functools import lru_cache
 from html import escape
 
 from agents.context import DecisionContext, VisibleMessage
-from agents.llm.base import ChatTurn
+from agents.llm import ChatTurn
 from agents.persona import Persona
 
 MAX_EXAMPLES_IN_PROMPT = 8

@@ -10,15 +10,9 @@ import random
 import re
 
 from agents.context import DecisionContext
-from agents.decision import Decision
+from agents.decisions import Decision
 from agents.persona import Persona
-
-_NEGATIVE = re.compile(
-    r"\b(no|not|never|bad|risk|risky|waste|against|worried|concern|expensive|fail|wrong|hate|"
-    r"terrible|awful|doubt|costly|dangerous|reckless|scam|overpriced)\b", re.IGNORECASE)
-_POSITIVE = re.compile(
-    r"\b(yes|great|good|love|agree|excellent|smart|win|growth|exciting|support|brilliant|nice|"
-    r"promising|opportunity)\b", re.IGNORECASE)
+from agents.tone import stance
 
 
 def rng_for(seed: int, persona_id: str, message_id: int, salt: str = "") -> random.Random:
@@ -39,15 +33,9 @@ def interests(persona: Persona) -> frozenset[str]:
                            *(ex.text for ex in persona.examples)]))
 
 
-def tone(text: str) -> int:
-    """+1 / 0 / -1 from a tiny lexicon; enough to pick a fitting emoji."""
-    score = len(_POSITIVE.findall(text)) - len(_NEGATIVE.findall(text))
-    return (score > 0) - (score < 0)
-
-
 def pick_emoji(persona: Persona, text: str, rng: random.Random) -> str:
     emoji = persona.activity.emoji
-    mood = tone(text)
+    mood = stance(text)
     if len(emoji) >= 2 and mood != 0:
         # Convention for persona files: the first emoji is their agreeing one, the last their doubtful one.
         return emoji[0] if mood > 0 else emoji[-1]

@@ -1,6 +1,6 @@
 """A member's vote on a motion: structured output from a model that can decide, rules otherwise.
 
-The rules read what the member said on the item (agents.rules.tone) and, failing that, their
+The rules read what the member said on the item (agents.tone) and, failing that, their
 stances on the topic, so a history-backed or local-model board still votes in character.
 """
 
@@ -8,39 +8,18 @@ from __future__ import annotations
 
 import re
 from html import escape
-from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
-
-from agents.agent import Agent, LLMCallRecord, Outcome
+from agents.agent import Agent, Outcome, Source
 from agents.context import DecisionContext
-from agents.decision import Decision
+from agents.decisions import VOTE, Decision, Vote, VoteChoice
+from agents.llm import CallRecord
 from agents.persona import Persona
-from agents.rules import tone
 from agents.sanitize import first_sentences
+from agents.tone import stance
 
-Choice = Literal["for", "against", "abstain"]
 LABEL = {"for": "For", "against": "Against", "abstain": "Abstain"}
 BALLOT = "🗳️"
 
-
-class Vote(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    vote: Choice
-    reason: str = Field("", max_length=300, description="one line on why")
-
-
-# Built once, like the decision schema.
-VOTE_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "vote": {"type": "string", "enum": ["for", "against", "abstain"]},
-        "reason": {"type": "string", "description": "one line, in your voice, on why"},
-    },
-    "required": ["vote", "reason"],
-    "additionalProperties": False,
-}
 
 # How a board member leans, beyond plain positive/negative words: doubts (questions, risk, proof,
 # payback) against appetite (growth, bold, ready). Rules only; a model that decides votes itself.
@@ -57,7 +36,7 @@ _APPETITE = re.compile(
 
 
 def lean(text: str) -> int:
-    return 2 * tone(text) + len(_APPETITE.findall(text)) - len(_DOUBT.findall(text))
+    return 2 * stance(text) + len(_APPETITE.findall(text)) - len(_DOUBT.findall(text))
 
 
 def vote_prompt(context: DecisionContext, motion: str, said: tuple[str, ...]) -> str:
@@ -77,7 +56,7 @@ def rules_vote(persona: Persona, said: tuple[str, ...], unanswered: int = 0) -> 
     score = sum(lean(t) for t in said) + 2 * sum(lean(t) for t in stances) - 2 * unanswered
     if score == 0:
         return Vote(vote="abstain", reason="I have not heard enough to decide either way.")
-    choice: Choice = "for" if score > 0 else "against"
+    choice: VoteChoice = "for" if score > 0 else "against"
     sign = 1 if score > 0 else -1
     basis = max([*said, *stances], key=lambda t: sign * lean(t), default="")
     if unanswered and choice == "against" and sign * lean(basis) <= 0:
@@ -99,13 +78,13 @@ async def cast_vote(
     agent: Agent, context: DecisionContext, motion: str, said: tuple[str, ...], unanswered: int = 0
 ) -> Outcome:
     """The member's vote as an Outcome: a reply that shows the ballot, with the Vote as payload."""
-    calls: list[LLMCallRecord] = []
-    source: Literal["model", "rules", "fallback"] = "rules"
+    calls: list[CallRecord] = []
+    source: Source = "rules"
     error = None
     vote = None
     if agent.llm.decides:
         vote, error = await agent.structured(
-            context, vote_prompt(context, motion, said), VOTE_SCHEMA, Vote, "vote", calls
+            context, vote_prompt(context, motion, said), VOTE, "vote", calls
         )
         source = "model" if vote is not None else "fallback"
     if vote is None:  # rules for backends that cannot decide, and a safe vote when a model fails

@@ -19,11 +19,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from agents.llm.pool import LLMPool
+from agents.backends.pool import LLMPool
 from agents.packs import bundled_root, load_pack
 from bot.batch.plan import BatchPlan, Variant
 from bot.batch.runner import LocalRunner
-from bot.orchestrator import Budgets, RunSettings
+from bot.engine.budgets import Budgets
+from bot.engine.settings import RunSettings
 
 PARALLEL = 16  # rooms at once, in every mode
 EXTRA = [("nadia", "Nadia Brooks", "Independent director, former CFO"),

@@ -22,13 +22,16 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from agents.backends.fake import FakeLLM  # noqa: E402
 from agents.gate import GateSettings  # noqa: E402
-from agents.llm.fake import FakeLLM  # noqa: E402
 from agents.packs import Pack, Room  # noqa: E402
 from agents.persona import Activity, Persona  # noqa: E402
-from bot.events import MessageEvent  # noqa: E402
-from bot.orchestrator import Budgets, Orchestrator, RunSettings  # noqa: E402
+from bot.engine.budgets import Budgets  # noqa: E402
+from bot.engine.orchestrator import Orchestrator
+from bot.engine.settings import RunSettings
+from bot.scenarios import Discussion  # noqa: E402
 from bot.transcript import Transcript  # noqa: E402
+from bot.transcript.events import MessageEvent  # noqa: E402
 
 ANSWERS = [{"action": "reply", "text": "I have a view on this."}, {"action": "ignore"},
            {"action": "react", "emoji": "👍"}, {"action": "ignore"}, {"action": "reply", "text": "No."},
@@ -62,7 +65,8 @@ async def bench(personas: int, messages: int, seed: int) -> dict:
                            gate=GateSettings(fatigue=0.995, cooldown_seconds=5))
     with tempfile.TemporaryDirectory() as tmp:
         async with Transcript(Path(tmp) / "bench.db") as transcript:
-            room = Orchestrator(pack, lambda p: llm, transcript, settings, model_name="fake")
+            room = Orchestrator(pack, lambda p: llm, transcript, settings, policy=Discussion(),
+                                model_name="fake")
             room.subscribe(on_event)
             await room.start()
             started = time.perf_counter()
@@ -73,9 +77,9 @@ async def bench(personas: int, messages: int, seed: int) -> dict:
                 "SELECT COUNT(*) FROM decisions")).fetchone())[0]
     gaps_us = np.diff(np.array(arrivals)) * 1e6
     return {
-        "personas": personas, "messages": room.usage.messages, "reactions": room.usage.reactions,
+        "personas": personas, "messages": room.totals.messages, "reactions": room.totals.reactions,
         "decisions": decisions, "seconds": elapsed, "reason": reason,
-        "decisions_per_s": decisions / elapsed, "messages_per_s": room.usage.messages / elapsed,
+        "decisions_per_s": decisions / elapsed, "messages_per_s": room.totals.messages / elapsed,
         "gap_p50_us": float(np.percentile(gaps_us, 50)), "gap_p99_us": float(np.percentile(gaps_us, 99)),
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
     }

@@ -18,10 +18,11 @@ import tempfile
 import time
 from pathlib import Path
 
-from agents.llm.pool import LLMPool
+from agents.backends.pool import LLMPool
 from agents.packs import load_pack
 from agents.population import grow
-from bot.orchestrator import Orchestrator, RunSettings
+from bot.engine.orchestrator import Orchestrator
+from bot.engine.settings import RunSettings
 from bot.scenarios import make_scenario
 from bot.transcript import Transcript
 
@@ -53,7 +54,7 @@ async def bench(population: int, hours: float, model: str, seed: int) -> None:
                 transcript,
                 RunSettings(seed=seed, speed=0),
                 model_name=model,
-                scenario=feed,
+                policy=feed,
                 personas=members,
             )
             await room.start()

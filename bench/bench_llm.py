@@ -6,7 +6,7 @@
 1. A 7-persona board room (pack `board`, discussion scenario) runs to 40 messages with the real
    Anthropic backend against the local fake Messages API, once per window block size (--blocks;
    1 = the old sliding window). For every decision request we replay Anthropic's documented prompt
-   cache over what was actually sent (tests.fake_llm_servers.PromptCache: a breakpoint writes the
+   cache over what was actually sent (tests.support.fake_llm_servers.PromptCache: a breakpoint writes the
    prefix up to it if it reaches the model's minimum; a request reads the longest prefix written
    before that ends at one of its block boundaries, ≤ 20 blocks back from a breakpoint), counting
    tokens with a real BPE tokenizer (SmolLM2's, from the embedded GGUF; Claude's differs by some
@@ -31,15 +31,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from agents.llm.anthropic_api import AnthropicLLM  # noqa: E402
-from agents.llm.local_llama import LocalLLM, chat_for, embedded_model_path  # noqa: E402
-from agents.llm.pool import LLMPool  # noqa: E402
-from agents.llm.remote import RemoteLimits  # noqa: E402
+from agents.backends.anthropic_api import AnthropicLLM  # noqa: E402
+from agents.backends.local_llama import LocalLLM, chat_for, embedded_model_path  # noqa: E402
+from agents.backends.pool import LLMPool  # noqa: E402
+from agents.backends.remote import RemoteLimits  # noqa: E402
 from agents.packs import load_pack  # noqa: E402
-from bot.orchestrator import Budgets, Orchestrator, RunSettings  # noqa: E402
+from bot.engine.budgets import Budgets  # noqa: E402
+from bot.engine.orchestrator import Orchestrator
+from bot.engine.settings import RunSettings
+from bot.scenarios import Discussion  # noqa: E402
 from bot.transcript import Transcript  # noqa: E402
-from tests.fake_llm_servers import FakeAnthropic, PromptCache, prompt_blocks  # noqa: E402
-from tests.llm_helpers import PITCH, agent_for, decision_request, pitch_context  # noqa: E402
+from tests.support.fake_llm_servers import FakeAnthropic, PromptCache, prompt_blocks  # noqa: E402
+from tests.support.llm import PITCH, agent_for, decision_request, pitch_context  # noqa: E402
 
 MIN_CACHEABLE = {"Sonnet 4.x / Opus 4.0-4.1": 1024, "Haiku 4.5 / Opus 4.5-4.6": 4096}
 MODEL = "claude-sonnet-4-6"  # the fake server applies this model's 1,024-token minimum
@@ -95,7 +98,7 @@ async def board_meeting(messages: int, block: int) -> tuple[list[dict], list[tup
             settings = RunSettings(seed=1, speed=0, stop_when_quiet=False, window_block=block,
                                    budgets=Budgets(max_messages=messages, max_seconds=60))
             room = Orchestrator(load_pack("board"), pool.for_persona, transcript, settings,
-                                model_name=pool.default_spec, title=PITCH)
+                                policy=Discussion(), model_name=pool.default_spec, title=PITCH)
             await room.start()
             driver = asyncio.create_task(meeting(room))
             reason = await room.run()
@@ -105,7 +108,7 @@ async def board_meeting(messages: int, block: int) -> tuple[list[dict], list[tup
             rows = conn.execute("SELECT input_tokens, cached_input_tokens, cache_creation_tokens "
                                 "FROM llm_calls WHERE run_id = ? AND error IS NULL",
                                 (room.run_id,)).fetchall()
-    return [r.body for r in server.received], rows, reason, room.usage.messages
+    return [r.body for r in server.received], rows, reason, room.totals.messages
 
 
 async def prompt_layout(messages: int, blocks: list[int]) -> None:
@@ -145,7 +148,7 @@ async def prompt_layout(messages: int, blocks: list[int]) -> None:
 SERVE = """
 import asyncio, sys
 sys.path.insert(0, {root!r})
-from tests.fake_llm_servers import FakeAnthropic
+from tests.support.fake_llm_servers import FakeAnthropic
 async def serve():
     async with FakeAnthropic(latency={latency!r}) as server:
         print(server.base_url, flush=True)

@@ -23,11 +23,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from agents.llm.pool import LLMPool  # noqa: E402
+from agents.backends.pool import LLMPool  # noqa: E402
 from agents.packs import load_pack  # noqa: E402
-from bot.orchestrator import RunSettings  # noqa: E402
+from bot.engine.settings import RunSettings  # noqa: E402
 from bot.platforms.webchat import WebChatPlatform  # noqa: E402
-from bot.session import run_session  # noqa: E402
+from bot.runs.session import run_session  # noqa: E402
 
 POST_EVERY = 0.1
 HANDLES = ["Helen", "Jordan", "Marcus", "Margaret", "Priya", "Sofia", "Tom"]
@@ -75,7 +75,7 @@ async def measure(count: int, seconds: float) -> list[float]:
             "--clients", str(count), stdout=asyncio.subprocess.PIPE,
             env=os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
         assert (await client.stdout.readline()).strip() == b"ready"
-        room = platform.room
+        room = platform.engine
         deadline = time.monotonic() + seconds
         posted = 0
         while time.monotonic() < deadline:

@@ -11,12 +11,12 @@ import asyncio
 import statistics
 import time
 
-from bot.events import MessageEvent
-from bot.platforms.channel import Seat
-from bot.platforms.discord_bot import DiscordConfig, DiscordPlatform
-from bot.platforms.slack_app import SlackConfig, SlackPlatform
-from tests.fakes.discord_server import FakeDiscord
-from tests.fakes.slack_server import FakeSlack
+from bot.platforms.hosted.channel import Seat
+from bot.platforms.hosted.discord_bot import DiscordConfig, DiscordPlatform
+from bot.platforms.hosted.slack_app import SlackConfig, SlackPlatform
+from bot.transcript.events import MessageEvent
+from tests.support.fake_discord import FakeDiscord
+from tests.support.fake_slack import FakeSlack
 
 INBOUND = 50
 OUTBOUND = 30

@@ -18,11 +18,11 @@ from pathlib import Path
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 from playwright.async_api import async_playwright
 
-from agents.llm.pool import LLMPool
+from agents.backends.pool import LLMPool
 from agents.packs import load_pack
-from bot.orchestrator import RunSettings
+from bot.engine.settings import RunSettings
 from bot.platforms.webchat import WebChatPlatform
-from bot.session import run_session
+from bot.runs.session import run_session
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--headless=new", "--disable-gpu", "--disable-background-networking",
@@ -49,7 +49,7 @@ async def main(model: str, out: Path, speed: float) -> None:
         db = Path(tmp) / "townhall.db"
         earlier, task = await room(db, model, 50, EARLIER)
         await asyncio.sleep(3)
-        earlier.room.request_stop("done")
+        earlier.engine.request_stop("done")
         await task
 
         platform, task = await room(db, model, speed)
@@ -81,7 +81,7 @@ async def main(model: str, out: Path, speed: float) -> None:
             out.parent.mkdir(parents=True, exist_ok=True)
             await page.screenshot(path=str(out))
             await browser.close()
-        platform.room.request_stop("screenshot taken")
+        platform.engine.request_stop("screenshot taken")
         await task
     print(f"wrote {out}")
 

@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pytest
 
 from agents.packs import load_pack
-from bot.orchestrator import RunSettings
-
-REPO = Path(__file__).resolve().parent.parent
+from bot.engine.settings import RunSettings
+from tests.support.processes import REPO
 
 
 @pytest.fixture
@@ -27,11 +25,6 @@ def board():
 @pytest.fixture
 def fast_settings() -> RunSettings:
     return RunSettings(seed=7, speed=0)
-
-
-def townhall_command() -> list[str]:
-    """Run the CLI the way a user does, from the interpreter running the tests."""
-    return [sys.executable, "-m", "bot"]
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from agents.importers.history import History, ImportFailed, Person, Post
 from agents.importers.profile import Profile, model_profile, statistics_profile
 from agents.importers.scrub import scrub
 from agents.importers.style import StyleStats, distinctive_words, style_stats
-from agents.llm.base import LLM, LLMError
+from agents.llm import LLM, LLMError
 from agents.persona import Activity, Example, Persona, Provenance
 
 PALETTE = [

@@ -6,12 +6,12 @@ import asyncio
 from dataclasses import dataclass
 from pathlib import Path
 
+from agents.backends.pool import LLMPool
 from agents.importers import discord_export, slack_export, tabular, twitter
 from agents.importers.builder import Builder, BuildOptions, BuiltPack
 from agents.importers.history import History, ImportFailed
 from agents.importers.pack_writer import check_target, write_pack
 from agents.importers.source import Limits, Source
-from agents.llm.pool import LLMPool
 
 KINDS = ("twitter", "discord", "slack", "csv", "jsonl")
 _SUFFIX_KINDS = {".csv": "csv", ".jsonl": "jsonl", ".ndjson": "jsonl", ".js": "twitter"}

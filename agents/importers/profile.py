@@ -3,21 +3,20 @@ statistics alone when no model is given (or the model's answer does not validate
 
 from __future__ import annotations
 
-import json
-import re
 from html import escape
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from agents.importers.history import Post
 from agents.importers.style import StyleStats
-from agents.llm.base import LLM, ChatTurn, LLMError, LLMRequest
+from agents.llm import LLM, AnswerSchema, ChatTurn, LLMError, LLMRequest
+from agents.structured import ask
 
 MAX_POSTS_IN_PROMPT = 40
 MAX_POST_CHARS = 400
 
 
-class Stance(BaseModel):
+class TopicStance(BaseModel):
     model_config = ConfigDict(extra="forbid")
     topic: str = Field(min_length=1, max_length=60)
     stance: str = Field(min_length=1, max_length=300)
@@ -29,12 +28,12 @@ class Profile(BaseModel):
     bio: str = Field("", max_length=1200)
     traits: list[str] = Field(default_factory=list, max_length=8)
     topics: list[str] = Field(default_factory=list, max_length=8)
-    stances: list[Stance] = Field(default_factory=list, max_length=8)
+    stances: list[TopicStance] = Field(default_factory=list, max_length=8)
     style: str = Field("", max_length=600)
 
 
 # Written out (not generated) so it stays inside what strict structured-output providers accept.
-PROFILE_SCHEMA = {
+PROFILE = AnswerSchema("persona_profile", Profile, {
     "type": "object",
     "additionalProperties": False,
     "required": ["role", "bio", "traits", "topics", "stances", "style"],
@@ -58,7 +57,7 @@ PROFILE_SCHEMA = {
         },
         "style": {"type": "string", "description": "how they write: length, tone, habits"},
     },
-}
+})
 
 SYSTEM = """\
 You write a short, factual profile of one person from a sample of their own posts, so a simulation
@@ -86,33 +85,14 @@ def profile_prompt(name: str, stats: StyleStats, sample: list[Post]) -> str:
     )
 
 
-def _parse(text: str, data: dict | None) -> Profile:
-    if data is None:
-        match = re.search(r"\{.*\}", text, re.DOTALL)  # small models wrap JSON in prose
-        if match is None:
-            raise ValueError("no JSON object in the answer")
-        data = json.loads(match.group(0))
-    return Profile.model_validate(data)
-
-
 async def model_profile(llm: LLM, name: str, stats: StyleStats, sample: list[Post]) -> Profile:
     """Ask once, retry once on an answer that does not validate; LLMError if both fail."""
-    request = LLMRequest(
-        system_prefix=SYSTEM,
-        messages=(ChatTurn("user", profile_prompt(name, stats, sample)),),
-        schema=PROFILE_SCHEMA,
-        schema_name="persona_profile",
-        max_tokens=800,
-        temperature=0.2,
-    )
-    problem = ""
-    for _attempt in range(2):
-        completion = await llm.complete(request)
-        try:
-            return _parse(completion.text, completion.data)
-        except (ValueError, ValidationError) as exc:
-            problem = str(exc).splitlines()[0]
-    raise LLMError(f"the model's profile did not validate twice ({problem})")
+    request = LLMRequest(system_prefix=SYSTEM, answer=PROFILE, max_tokens=800, temperature=0.2,
+                         messages=(ChatTurn("user", profile_prompt(name, stats, sample)),))
+    profile, problem = await ask(llm, request, "profile", [])
+    if profile is None:
+        raise LLMError(f"the model's profile did not validate twice ({problem})")
+    return profile
 
 
 def _level(value: float, low: float, high: float, words: tuple[str, str, str]) -> str:

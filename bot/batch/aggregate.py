@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 import aiosqlite
 import numpy as np
 
-from agents import sentiment
-from bot.batch.ledger import batch_runs
+from agents import tone
 from bot.batch.stance import StanceClassifier
 from bot.batch.themes import Quote, Theme, group
+from bot.transcript import batches
 
 BOOTSTRAP_RESAMPLES = 10_000
 TIMELINE_BINS = 12
@@ -99,61 +99,32 @@ def bootstrap_interval(hits: list[bool], *, resamples: int = BOOTSTRAP_RESAMPLES
     return Interval(float(data.mean()), float(low), float(high))
 
 
-async def _rows(conn: aiosqlite.Connection, sql: str, batch_id: str) -> list[aiosqlite.Row]:
-    return await (await conn.execute(sql, (batch_id,))).fetchall()
-
-
-_IN_BATCH = "run_id IN (SELECT id FROM runs WHERE batch_id = ?)"
-# The stimulus: the run's first human message. Only what comes after it responds to it.
-# A response is what a persona chose to write on its own turn: the transcript records that
-# decision right before the message. A chair's procedural lines have none, and a vote is counted
-# as a vote (the votes table), not as a reply.
-_OWN_TURN = ("(EXISTS (SELECT 1 FROM decisions d WHERE d.run_id = x.run_id AND d.seq = x.seq - 1 "
-             "AND d.persona_id = x.author_id AND d.action = 'reply') AND NOT EXISTS (SELECT 1 "
-             "FROM votes v WHERE v.run_id = x.run_id AND v.message_id = x.id))")
-_POSTED = ("(SELECT MIN(m.seq) FROM messages m WHERE m.run_id = x.run_id "
-           "AND m.author_kind = 'human')")
-
-
 async def aggregate(conn: aiosqlite.Connection, batch_id: str, classifier: StanceClassifier, *,
                     backlash_threshold: int = 3) -> BatchReport:
-    runs = await batch_runs(conn, batch_id)
+    runs = await batches.batch_runs(conn, batch_id)
     if not runs:
         raise LookupError(f"batch {batch_id} has no finished runs")
     run_ids = {r["id"] for r in runs}
     variant_of = {r["id"]: r["variant"] for r in runs}
     texts: dict[str, str] = {r["variant"]: r["title"] or "" for r in runs}
 
-    names: dict[str, str] = {}
-    for r in await _rows(conn, f"SELECT id, name FROM participants WHERE kind = 'persona' AND "
-                               f"{_IN_BATCH}", batch_id):
-        names.setdefault(r["id"], r["name"])
+    names = await batches.persona_names(conn, batch_id)
     posted_at: dict[str, float] = {}
     replies: list[aiosqlite.Row] = []
-    for r in await _rows(conn, f"SELECT run_id, author_kind, author_id, text, vtime, {_OWN_TURN} "
-                               f"AS own_turn FROM messages x WHERE inherited = 0 AND {_IN_BATCH} "
-                               "ORDER BY run_id, seq", batch_id):
+    for r in await batches.messages(conn, batch_id):
         if r["run_id"] not in run_ids:
             continue
         if r["author_kind"] == "human":
             posted_at.setdefault(r["run_id"], r["vtime"])
         elif r["own_turn"] and r["run_id"] in posted_at:  # a feed's older posts do not respond
             replies.append(r)
-    reactions = [r for r in await _rows(
-        conn, f"SELECT run_id, author_id, emoji FROM reactions x WHERE inherited = 0 AND "
-              f"{_IN_BATCH} AND seq > {_POSTED}", batch_id) if r["run_id"] in run_ids]
+    reactions = [r for r in await batches.reactions(conn, batch_id) if r["run_id"] in run_ids]
     turns: Counter[tuple[str, str]] = Counter()
-    for r in await _rows(conn, f"SELECT run_id, action, COUNT(*) AS n FROM decisions x WHERE "
-                               f"{_IN_BATCH} AND seq > {_POSTED} GROUP BY run_id, action",
-                         batch_id):
+    for r in await batches.turn_counts(conn, batch_id):
         if r["run_id"] in run_ids:
             turns[(variant_of[r["run_id"]], r["action"])] += r["n"]
-    votes = [r for r in await _votes(conn, batch_id) if r["run_id"] in run_ids]
-    spent: dict[str, tuple[int, float]] = {}
-    for r in await _rows(conn, "SELECT run_id, SUM(input_tokens + output_tokens) AS tokens, "
-                               f"SUM(cost_usd) AS cost FROM llm_calls WHERE {_IN_BATCH} "
-                               "GROUP BY run_id", batch_id):
-        spent[r["run_id"]] = (r["tokens"], r["cost"])
+    votes = [r for r in await batches.votes(conn, batch_id) if r["run_id"] in run_ids]
+    spent = await batches.spending(conn, batch_id)
 
     # Label every distinct reply once per variant (the stimulus is the model's context).
     stance_of: dict[tuple[str, str], int] = {}
@@ -208,7 +179,7 @@ def _variant(name: str, text: str, runs: list[dict], replies: list, reactions: l
                 first_negative[r["run_id"]] = (t, who)
             # Lexicon scores order the example quotes, whatever labelled them.
             quotes.append(Quote(r["text"], names.get(who, who), r["run_id"],
-                                sentiment.score(r["text"])))
+                                tone.score(r["text"])))
         elif label > 0:
             per_persona[who]["positive"] += 1
     emoji: Counter[str] = Counter()
@@ -248,11 +219,6 @@ def _variant(name: str, text: str, runs: list[dict], replies: list, reactions: l
         tokens_per_run=sum(spent.get(r["id"], (0, 0.0))[0] for r in runs) / n,
         cost_per_run=sum(spent.get(r["id"], (0, 0.0))[1] for r in runs) / n,
         votes=tally, carried=bootstrap_interval(carried) if carried else None)
-
-
-async def _votes(conn: aiosqlite.Connection, batch_id: str) -> list[aiosqlite.Row]:
-    return await _rows(conn, "SELECT run_id, item, persona_id, choice FROM votes WHERE "
-                             f"inherited = 0 AND {_IN_BATCH}", batch_id)
 
 
 def _tally(votes: list) -> tuple[dict[str, int], list[bool], Counter[str]]:

@@ -13,20 +13,12 @@ import aiosqlite
 
 from bot.batch.meter import BatchTotals
 from bot.batch.plan import BatchError, BatchPlan, Job
-
-
-async def completed_jobs(conn: aiosqlite.Connection, batch_id: str) -> set[tuple[str, int]]:
-    rows = await (await conn.execute(
-        "SELECT DISTINCT variant, seed FROM runs WHERE batch_id = ? AND status = 'finished'",
-        (batch_id,))).fetchall()
-    return {(r[0], r[1]) for r in rows}
+from bot.transcript.batches import batch_inputs, finished_jobs
 
 
 async def check_resumable(conn: aiosqlite.Connection, plan: BatchPlan) -> int:
     """Refuse to mix a batch with different inputs under one id; return its earlier run count."""
-    rows = await (await conn.execute(
-        "SELECT pack, scenario, model, variant, title FROM runs WHERE batch_id = ?",
-        (plan.batch_id,))).fetchall()
+    rows = await batch_inputs(conn, plan.batch_id)
     texts = {v.name: v.text for v in plan.variants}
     for r in rows:
         for field in ("pack", "scenario", "model"):
@@ -44,21 +36,9 @@ async def check_resumable(conn: aiosqlite.Connection, plan: BatchPlan) -> int:
 async def jobs_to_run(conn: aiosqlite.Connection, plan: BatchPlan, totals: BatchTotals) -> deque[Job]:
     """What a (re)started batch still has to run, after checking it is the same batch; counts both."""
     await check_resumable(conn, plan)
-    done = await completed_jobs(conn, plan.batch_id)
+    done = await finished_jobs(conn, plan.batch_id)
     jobs = plan.jobs()
     pending = deque(j for j in jobs if (j.variant, j.seed) not in done)
     totals.runs_total = len(jobs)
     totals.runs_skipped = len(jobs) - len(pending)
     return pending
-
-
-async def batch_runs(conn: aiosqlite.Connection, batch_id: str) -> list[dict]:
-    """The one finished run per (variant, seed) a report counts: the latest, if ever run twice."""
-    rows = await (await conn.execute(
-        "SELECT * FROM runs WHERE batch_id = ? AND status = 'finished' "
-        "ORDER BY variant, seed, started_at DESC, rowid DESC", (batch_id,))).fetchall()
-    chosen: dict[tuple[str, int], dict] = {}
-    for r in rows:
-        chosen.setdefault((r["variant"], r["seed"]), dict(r))
-    return list(chosen.values())
-

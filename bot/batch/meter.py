@@ -1,7 +1,7 @@
 """One budget for the whole batch: a shared limit on model calls in flight, and the running totals.
 
-Every room of a batch talks to the model through a MeteredLLM, so concurrency stays within the
-provider's limit however many rooms run at once, and `--max-cost` sees every dollar spent.
+Every run of a batch talks to the model through a MeteredLLM, so concurrency stays within the
+provider's limit however many runs go at once, and `--max-cost` sees every dollar spent.
 """
 
 from __future__ import annotations
@@ -10,20 +10,18 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from agents.llm.base import LLM, Completion, LLMRequest
+from agents.llm import LLM, CallRecord, Completion, LLMRequest
+from bot.engine.budgets import RunTotals
 
 
 @dataclass
-class BatchTotals:
+class BatchTotals(RunTotals):
+    """The batch's runs so far, and what all of them together have said and spent."""
+
     runs_total: int = 0
     runs_skipped: int = 0  # finished before this invocation (resume)
     runs_done: int = 0
     runs_failed: int = 0
-    messages: int = 0
-    reactions: int = 0
-    llm_calls: int = 0
-    tokens: int = 0
-    cost_usd: float = 0.0
 
 
 class BatchMeter:
@@ -34,10 +32,8 @@ class BatchMeter:
         self.totals = BatchTotals()
         self._on_over_budget = on_over_budget
 
-    def add_cost(self, tokens: int, cost_usd: float) -> None:
-        self.totals.llm_calls += 1
-        self.totals.tokens += tokens
-        self.totals.cost_usd += cost_usd
+    def add_call(self, call: CallRecord) -> None:
+        self.totals.add_call(call)
         if self.max_cost is not None and self.totals.cost_usd >= self.max_cost:
             self._on_over_budget(f"batch stopped: max-cost ${self.max_cost:g} reached")
 
@@ -55,8 +51,7 @@ class MeteredLLM:
     async def complete(self, request: LLMRequest) -> Completion:
         async with self.meter.semaphore:
             completion = await self.inner.complete(request)
-        usage = completion.usage
-        self.meter.add_cost(usage.input_tokens + usage.output_tokens, completion.cost_usd)
+        self.meter.add_call(CallRecord.of(completion, "batch"))
         return completion
 
     async def aclose(self) -> None:

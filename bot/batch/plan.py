@@ -11,7 +11,8 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from bot.orchestrator import MAX_HUMAN_MESSAGE_CHARS, RunSettings
+from bot.engine.human_input import MAX_HUMAN_MESSAGE_CHARS
+from bot.engine.settings import RunSettings
 
 _VARIANT_NAME = re.compile(r"^[\w.-]{1,40}$")
 

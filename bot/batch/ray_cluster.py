@@ -1,6 +1,6 @@
 """Spread a batch over a Ray cluster: one actor per worker, each with its own SQLite file.
 
-Each actor runs rooms exactly as the local runner does (same RoomRunner), into a scratch
+Each actor runs rooms exactly as the local runner does (same JobRunner), into a scratch
 transcript of its own; a finished run is shipped back through Ray's object store and merged into
 the batch's one SQLite file in a single transaction. So a resume sees only whole runs, wherever
 they ran. Ray is optional (`pip install 'townhall[ray]'`); it is imported only here.
@@ -17,14 +17,14 @@ from pathlib import Path
 import agents
 import bot
 import personas
-from agents.llm.pool import LLMPool
+from agents.backends.pool import LLMPool
 from agents.packs import Pack
 from bot.batch.ledger import jobs_to_run
-from bot.batch.merge import RunRows, export_run, import_runs, usage_of
 from bot.batch.meter import BatchMeter, BatchTotals
 from bot.batch.plan import BatchError, BatchPlan, Job
-from bot.batch.runner import BATCH_STOP, BatchResult, RoomRunner
+from bot.batch.runner import BATCH_STOP, BatchResult, JobRunner
 from bot.transcript import Transcript
+from bot.transcript.batches import RunRows, export_run, import_runs, usage_of
 
 
 class BatchWorker:
@@ -36,7 +36,7 @@ class BatchWorker:
         self.db = scratch / f"{plan.batch_id}-worker{index}-{os.getpid()}.db"
         self.llms = LLMPool(plan.model)
         self.meter = BatchMeter(concurrency, None, lambda reason: None)
-        self.rooms = RoomRunner(plan, pack, self.llms, self.meter)
+        self.jobs = JobRunner(plan, pack, self.llms, self.meter)
         self.transcript: Transcript | None = None
         self._opening = asyncio.Lock()
 
@@ -46,17 +46,17 @@ class BatchWorker:
             if self.transcript is None:
                 self.transcript = Transcript(self.db)
                 await self.transcript.open()
-        outcomes = await asyncio.gather(*(self.rooms.run_job(j, self.transcript) for j in jobs))
+        outcomes = await asyncio.gather(*(self.jobs.run_job(j, self.transcript) for j in jobs))
         await self.transcript.flush()
         return [(job, run_id, status, error,
                  await export_run(self.transcript.conn, run_id) if status == "finished" else None)
                 for job, (run_id, status, error) in zip(jobs, outcomes, strict=True)]
 
     def stop(self, reason: str) -> None:
-        self.rooms.stop(reason)
+        self.jobs.stop(reason)
 
     async def close(self) -> None:
-        await self.rooms.aclose()
+        await self.jobs.aclose()
         if self.transcript is not None:
             await self.transcript.close()
         await self.llms.aclose()

@@ -10,24 +10,54 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from agents.llm.base import LLM
-from agents.llm.batching import BatchingLLM
-from agents.llm.cache import CachedLLM
-from agents.llm.pool import LLMPool
+from agents.backends.cache import CachedLLM
+from agents.backends.pool import LLMPool
+from agents.backends.provider_batches import ProviderBatchLLM
+from agents.llm import LLM
 from agents.packs import Pack
 from agents.persona import Persona
 from bot.batch.ledger import jobs_to_run
 from bot.batch.meter import BatchMeter, BatchTotals, MeteredLLM
-from bot.batch.plan import BatchPlan, Job
-from bot.batch.room import make_room
-from bot.events import MessageEvent, ReactionEvent, RoomEvent
-from bot.orchestrator import Orchestrator
+from bot.batch.plan import BatchError, BatchPlan, Job
+from bot.engine.orchestrator import Orchestrator
+from bot.runs.plan import plan_run
 from bot.transcript import Transcript
+from bot.transcript.events import MessageEvent, ReactionEvent, RoomEvent
 
 BATCH_STOP = "batch stopped"
+
+
+def engine_for(plan: BatchPlan, job: Job, pack: Pack, llm_for: Callable[[Persona], LLM],
+               transcript: Transcript) -> Orchestrator:
+    """A headless run of one (variant, seed), seated the way `townhall run` seats it, at full
+    speed, ending when its room falls quiet or on a budget. A feed's population is grown from the
+    seed, so variant a and b of the same seed meet the same people."""
+    o = plan.scenario_options
+    try:
+        seated = plan_run(pack, scenario=plan.scenario, pitch=job.text, agenda=None,
+                          minutes_per_item=o.minutes_per_item, population=o.population,
+                          hours=o.hours, speed=0.0, seed=job.seed)
+    except ValueError as exc:
+        raise BatchError(str(exc)) from None
+    settings = replace(plan.settings, seed=job.seed, speed=0.0, stop_when_quiet=True)
+    return Orchestrator(pack, llm_for, transcript, settings, policy=seated.policy,
+                        model_name=plan.model, platform="batch", title=job.text,
+                        personas=seated.personas, batch_id=plan.batch_id, variant=job.variant)
+
+
+def check_scenario(plan: BatchPlan, pack: Pack, llm_for: Callable[[Persona], LLM],
+                   transcript: Transcript) -> None:
+    """Refuse what would fail every run before any starts: seat the first run, unstarted (a
+    scenario checks the pack when it is bound, e.g. a meeting needs a chair)."""
+    first = Job(plan.variants[0].name, plan.first_seed, plan.variants[0].text)
+    try:
+        engine_for(plan, first, pack, llm_for, transcript)
+    except ValueError as exc:
+        raise BatchError(str(exc)) from None
 
 
 @dataclass
@@ -43,15 +73,15 @@ def behind_cache(backend: LLM) -> LLM:
     return backend.inner if isinstance(backend, CachedLLM) else backend
 
 
-class RoomRunner:
-    """Runs single jobs as rooms on a transcript, metered; shared by the local and Ray runners."""
+class JobRunner:
+    """Runs single jobs on a transcript, metered; shared by the local and Ray runners."""
 
     def __init__(self, plan: BatchPlan, pack: Pack, llms: LLMPool, meter: BatchMeter) -> None:
         self.plan, self.pack, self.meter = plan, pack, meter
         self._llms = llms
         self._metered: dict[int, MeteredLLM] = {}
-        self._batching: list[BatchingLLM] = []
-        self._rooms: set[Orchestrator] = set()
+        self._batching: list[ProviderBatchLLM] = []
+        self._running: set[Orchestrator] = set()
         self.stop_reason: str | None = None
 
     def llm_for(self, persona: Persona) -> LLM:
@@ -65,7 +95,7 @@ class RoomRunner:
 
     def _through_batches(self, backend: LLM) -> LLM:
         """Cache hits stay free and instant; only the misses go into provider batches."""
-        batching = BatchingLLM(behind_cache(backend), window=self.plan.batch_window)
+        batching = ProviderBatchLLM(behind_cache(backend), window=self.plan.batch_window)
         self._batching.append(batching)
         return CachedLLM(batching, backend.cache) if isinstance(backend, CachedLLM) else batching
 
@@ -79,8 +109,8 @@ class RoomRunner:
         if self.stop_reason is None:
             prefixed = reason.startswith(BATCH_STOP)
             self.stop_reason = reason if prefixed else f"{BATCH_STOP}: {reason}"
-        for room in list(self._rooms):
-            room.request_stop(self.stop_reason)
+        for engine in list(self._running):
+            engine.request_stop(self.stop_reason)
 
     def _count(self, event: RoomEvent) -> None:
         if isinstance(event, MessageEvent) and event.author_kind == "persona":
@@ -90,31 +120,31 @@ class RoomRunner:
 
     async def run_job(self, job: Job, transcript: Transcript) -> tuple[str, str, str]:
         """Returns (run id, 'finished' | 'interrupted' | 'failed', why it failed)."""
-        room = make_room(self.plan, job, self.pack, self.llm_for, transcript)
-        room.subscribe(self._count)
-        self._rooms.add(room)
+        engine = engine_for(self.plan, job, self.pack, self.llm_for, transcript)
+        engine.subscribe(self._count)
+        self._running.add(engine)
         started = False
         try:
-            await room.start()
+            await engine.start()
             started = True
             if self.stop_reason is None:
-                await room.post_human(self.plan.human_name, job.text)
+                await engine.post_human(self.plan.human_name, job.text)
             else:
-                room.request_stop(self.stop_reason)
-            reason = await room.run()
+                engine.request_stop(self.stop_reason)
+            reason = await engine.run()
         except Exception as exc:  # one run's failure is the batch's tally, never its end
             self.meter.totals.runs_failed += 1
             why = f"{type(exc).__name__}: {exc}"[:300]
-            if started and not room.finished.is_set():  # run() marks its own failures
-                await room.fail(why)
-            return room.run_id, "failed", why
+            if started and not engine.finished.is_set():  # run() marks its own failures
+                await engine.fail(why)
+            return engine.run_id, "failed", why
         finally:
-            self._rooms.discard(room)
+            self._running.discard(engine)
         if reason.startswith(BATCH_STOP):
-            await transcript.finish_run(room.run_id, "interrupted", reason)
-            return room.run_id, "interrupted", ""
+            await transcript.finish_run(engine.run_id, "interrupted", reason)
+            return engine.run_id, "interrupted", ""
         self.meter.totals.runs_done += 1
-        return room.run_id, "finished", ""
+        return engine.run_id, "finished", ""
 
 
 class LocalRunner:
@@ -123,7 +153,7 @@ class LocalRunner:
         self.plan, self.db = plan, db
         self.parallel = max(1, parallel)
         self.meter = BatchMeter(concurrency, max_cost, self.stop)
-        self.rooms = RoomRunner(plan, pack, llms, self.meter)
+        self.jobs = JobRunner(plan, pack, llms, self.meter)
         self.failures: list[str] = []
 
     @property
@@ -131,7 +161,7 @@ class LocalRunner:
         return self.meter.totals
 
     def stop(self, reason: str) -> None:
-        self.rooms.stop(reason)
+        self.jobs.stop(reason)
 
     async def run(self) -> BatchResult:
         async with Transcript(self.db) as transcript:
@@ -144,12 +174,12 @@ class LocalRunner:
                 for worker in workers:
                     worker.cancel()
                 await asyncio.gather(*workers, return_exceptions=True)
-                await self.rooms.aclose()
-        return BatchResult(self.plan.batch_id, self.totals, self.rooms.stop_reason, self.failures)
+                await self.jobs.aclose()
+        return BatchResult(self.plan.batch_id, self.totals, self.jobs.stop_reason, self.failures)
 
     async def _work(self, pending: deque[Job], transcript: Transcript) -> None:
-        while pending and self.rooms.stop_reason is None:
+        while pending and self.jobs.stop_reason is None:
             job = pending.popleft()
-            run_id, status, error = await self.rooms.run_job(job, transcript)
+            run_id, status, error = await self.jobs.run_job(job, transcript)
             if status == "failed":
                 self.failures.append(f"{job.variant} seed {job.seed}: run {run_id}: {error}")

@@ -8,20 +8,26 @@ to the lexicon and is counted, so the report says how much of it the model reall
 from __future__ import annotations
 
 import asyncio
-import json
-import re
 from dataclasses import dataclass
 from html import escape
-from typing import Protocol
+from typing import Any, Protocol
 
-from agents import sentiment
-from agents.llm.base import LLM, ChatTurn, LLMError, LLMRequest
+from pydantic import BaseModel
+
+from agents import tone
+from agents.llm import LLM, AnswerSchema, ChatTurn, LLMError, LLMRequest
+from agents.structured import MalformedOutput, json_in
 
 CHUNK = 20
 _LABELS = {"negative": -1, "neutral": 0, "positive": 1}
-_JSON_OBJECT = re.compile(r"\{.*\}", re.DOTALL)
 
-STANCE_SCHEMA = {
+class StanceLabels(BaseModel):
+    """Read leniently: a label that does not fit is left out (and its reply falls back)."""
+
+    labels: list[Any] = []
+
+
+STANCES = AnswerSchema("stances", StanceLabels, {
     "type": "object",
     "properties": {
         "labels": {
@@ -37,7 +43,7 @@ STANCE_SCHEMA = {
     },
     "required": ["labels"],
     "additionalProperties": False,
-}
+})
 
 _SYSTEM = """\
 You label the stance of chat replies toward a stimulus (an ad, a pitch, a statement).
@@ -59,7 +65,7 @@ class LexiconClassifier:
     name: str = "lexicon (VADER)"
 
     async def classify(self, stimulus: str, texts: list[str]) -> list[int]:
-        return [sentiment.stance(t) for t in texts]
+        return [tone.stance(t) for t in texts]
 
 
 class ModelClassifier:
@@ -86,7 +92,7 @@ class ModelClassifier:
         replies = "\n".join(f'<reply id="{i}">{escape(t, quote=False)}</reply>'
                             for i, t in enumerate(texts))
         request = LLMRequest(
-            system_prefix=_SYSTEM, schema=STANCE_SCHEMA, schema_name="stances", temperature=0.0,
+            system_prefix=_SYSTEM, answer=STANCES, temperature=0.0,
             max_tokens=40 + 16 * len(texts),
             messages=(ChatTurn("user", f"<stimulus>{escape(stimulus, quote=False)}</stimulus>\n"
                                        f"{replies}\nLabel every reply."),))
@@ -106,17 +112,16 @@ class ModelClassifier:
                 result.append(found[i])
             else:
                 self.fell_back += 1
-                result.append(sentiment.stance(text))
+                result.append(tone.stance(text))
         return result
 
 
 def _parse(data: dict | None, text: str) -> dict[int, int]:
     """Labels by reply id; anything malformed is simply left out (and falls back)."""
     if data is None:
-        match = _JSON_OBJECT.search(text or "")
         try:
-            data = json.loads(match.group(0)) if match else {}
-        except json.JSONDecodeError:
+            data = json_in(text)
+        except MalformedOutput:
             data = {}
     items = data.get("labels") if isinstance(data, dict) else None
     found: dict[int, int] = {}

@@ -5,12 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
-from bot.events import MessageEvent, RoomEvent
-
-if TYPE_CHECKING:
-    from bot.orchestrator import Orchestrator
+from bot.engine.orchestrator import Orchestrator
+from bot.transcript.events import MessageEvent, RoomEvent
 
 
 @dataclass(frozen=True)
@@ -39,8 +37,9 @@ class Platform(Protocol):
 
 
 @runtime_checkable
-class RoomAware(Protocol):
+class EngineAware(Protocol):
     """A platform that also offers run controls (pause, stop, speed, reactions, mute) is handed the
-    room before it starts; it still only reads state and calls the orchestrator's public methods."""
+    engine before it starts; it still only reads state and calls the orchestrator's public
+    methods."""
 
-    def attach(self, room: Orchestrator) -> None: ...
+    def attach(self, engine: Orchestrator) -> None: ...

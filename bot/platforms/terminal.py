@@ -12,8 +12,8 @@ from rich.live import Live
 from rich.markdown import Markdown
 from rich.text import Text
 
-from bot.events import MessageEvent, ReactionEvent, RoomEvent, StatusEvent, TypingEvent
 from bot.platforms.base import Capabilities, HumanPost
+from bot.transcript.events import MessageEvent, ReactionEvent, RoomEvent, StatusEvent, TypingEvent
 
 HUMAN_COLOR = "#f0f0f0"
 CROWD_SIZE = 50  # above this many personas, print what answers the humans and count the rest

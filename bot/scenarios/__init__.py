@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-from bot.scenarios.base import Scenario
+from bot.engine.policy import Policy
 from bot.scenarios.discussion import Discussion
+from bot.scenarios.feed import Feed
+from bot.scenarios.meeting import Meeting
 
 SCENARIOS = ("discussion", "meeting", "feed")
 
 
-def make_scenario(name: str, **options: object) -> Scenario:
+def make_scenario(name: str, **options: object) -> Policy:
     """A scenario by name, with its options (a meeting's time box, a feed's duration …)."""
-    if name == "discussion":
-        return Discussion(**options)
-    if name == "meeting":
-        from bot.scenarios.meeting import Meeting
-
-        return Meeting(**options)
-    if name == "feed":
-        from bot.scenarios.feed import Feed
-
-        return Feed(**options)
-    raise ValueError(f"unknown scenario '{name}' — fix: use one of {', '.join(SCENARIOS)}")
+    kinds: dict[str, type[Policy]] = {"discussion": Discussion, "meeting": Meeting, "feed": Feed}
+    if name not in kinds:
+        raise ValueError(f"unknown scenario '{name}' — fix: use one of {', '.join(SCENARIOS)}")
+    return kinds[name](**options)
 
 
-__all__ = ["SCENARIOS", "Scenario", "make_scenario"]
+__all__ = ["SCENARIOS", "Discussion", "Feed", "Meeting", "make_scenario"]

@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import asdict
 from datetime import UTC, datetime
 
-from bot.events import MessageEvent, ReactionEvent, StatusEvent, VoteEvent
+from bot.transcript.events import MessageEvent, ReactionEvent, StatusEvent, VoteEvent
 from bot.transcript.queries import RunView
 
 FORMATS = ("md", "jsonl")

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import aiosqlite
 
-from bot.events import MessageEvent, ReactionEvent, StatusEvent, VoteEvent
+from bot.transcript.events import MessageEvent, ReactionEvent, StatusEvent, VoteEvent
 
 
 class RunNotFound(LookupError):

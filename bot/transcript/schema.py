@@ -133,6 +133,18 @@ MIGRATIONS: list[str] = [
     CREATE INDEX votes_run ON votes(run_id, item);
     ALTER TABLE messages ADD COLUMN quote_of INTEGER;
     """,
+    # The response cache (agents.backends.cache; bot.transcript.response_cache): identical model
+    # requests answered for $0, shared by every run in the file. Keyed by a hash of the request,
+    # not by run; derived and disposable. IF NOT EXISTS: files from before this migration already
+    # have the table, made by the cache itself.
+    """
+    CREATE TABLE IF NOT EXISTS llm_cache (
+        key        TEXT PRIMARY KEY,
+        model      TEXT NOT NULL,
+        completion TEXT NOT NULL,
+        created_at REAL NOT NULL
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import aiosqlite
 
-from bot.events import (
+from bot.transcript.database import open_database
+from bot.transcript.events import (
     DecisionEvent,
     LLMCallEvent,
     MessageEvent,
@@ -26,7 +27,6 @@ from bot.events import (
     StoredEvent,
     VoteEvent,
 )
-from bot.transcript.schema import MIGRATIONS, SCHEMA_VERSION
 
 DEFAULT_DB = "townhall.db"
 
@@ -60,11 +60,12 @@ def _row(event: StoredEvent) -> tuple:
         case DecisionEvent():
             return (event.run_id, event.seq, event.persona_id, event.message_id, event.action,
                     event.source, event.reason, event.error, event.created_at, event.vtime)
-        case LLMCallEvent():
-            return (event.run_id, event.seq, event.persona_id, event.model, event.purpose,
-                    event.input_tokens, event.cached_input_tokens, event.cache_creation_tokens,
-                    event.output_tokens, event.cost_usd, event.latency_ms, int(event.from_cache),
-                    event.error, event.created_at)
+        case LLMCallEvent(call=call):
+            u = call.usage
+            return (event.run_id, event.seq, event.persona_id, call.model, call.purpose,
+                    u.input_tokens, u.cached_input_tokens, u.cache_creation_tokens,
+                    u.output_tokens, call.cost_usd, call.latency_ms, int(call.from_cache),
+                    call.error, event.created_at)
         case VoteEvent():
             return (event.run_id, event.seq, event.item, event.motion, event.persona_id,
                     event.choice, event.reason, event.source, event.message_id, event.created_at,
@@ -139,30 +140,14 @@ class Transcript:
         await self.close()
 
     async def open(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self.conn = await aiosqlite.connect(self.path, isolation_level=None)
-        self.conn.row_factory = aiosqlite.Row
+        self.conn = await open_database(self.path)
         try:
-            await self.conn.execute("PRAGMA journal_mode=WAL")
-            await self.conn.execute("PRAGMA synchronous=NORMAL")
-            await self.conn.execute("PRAGMA busy_timeout=5000")
-            await self._migrate()
             await self._mark_interrupted()
         except BaseException:
             await self.conn.close()
             self.conn = None
             raise
         self._writer = asyncio.create_task(self._write_forever(), name="transcript-writer")
-
-    async def _migrate(self) -> None:
-        assert self.conn
-        (version,) = await (await self.conn.execute("PRAGMA user_version")).fetchone()
-        if version > SCHEMA_VERSION:
-            raise RuntimeError(f"{self.path}: written by a newer townhall (schema {version} > "
-                               f"{SCHEMA_VERSION}) — fix: upgrade townhall")
-        for number in range(version, SCHEMA_VERSION):
-            await self.conn.executescript(
-                f"BEGIN; {MIGRATIONS[number]}; PRAGMA user_version = {number + 1}; COMMIT;")
 
     async def _mark_interrupted(self) -> None:
         """Runs left 'running' by a process that is gone (killed, crashed) become 'interrupted'."""

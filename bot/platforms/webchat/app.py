@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -15,9 +14,7 @@ from starlette.websockets import WebSocket
 
 from bot.platforms.webchat.access import AccessGate
 from bot.platforms.webchat.connection import Connection
-
-if TYPE_CHECKING:
-    from bot.platforms.webchat.platform import WebChatPlatform
+from bot.platforms.webchat.live import LiveRoom
 
 STATIC = Path(__file__).parent / "static"
 
@@ -52,15 +49,15 @@ class _SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def build_app(platform: WebChatPlatform, token: str | None, port: int) -> ASGIApp:
+def build_app(live: LiveRoom, token: str | None, port: int) -> ASGIApp:
     async def index(request: Request) -> FileResponse:
         return FileResponse(STATIC / "index.html", media_type="text/html; charset=utf-8")
 
     async def runs(request: Request) -> JSONResponse:
-        return JSONResponse(await platform.runs())
+        return JSONResponse(await live.runs())
 
     async def room_socket(ws: WebSocket) -> None:
-        await Connection(ws, platform).serve()
+        await Connection(ws, live).serve()
 
     app = Starlette(routes=[
         Route("/", index),

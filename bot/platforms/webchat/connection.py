@@ -9,26 +9,28 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from bot.orchestrator import HumanInputError
+from bot.engine.human_input import HumanInputError
+from bot.platforms.rate_limit import TokenBucket
 from bot.platforms.webchat.hub import Client, catch_up
-from bot.platforms.webchat.limits import TokenBucket
+from bot.platforms.webchat.limits import (
+    MAX_NAME_CHARS,
+    MAX_SPEED,
+    POST_BURST,
+    POST_PER_SECOND,
+    REACT_BURST,
+    REACT_PER_SECOND,
+)
+from bot.platforms.webchat.live import LiveRoom
 from bot.platforms.webchat.wire import encode, event_payload, participants_payload
-from bot.replay import replay_into
 from bot.transcript.queries import RunNotFound, load_run
+from bot.transcript.replay import replay_into
 
-if TYPE_CHECKING:
-    from bot.platforms.webchat.platform import WebChatPlatform
-
-POST_BURST, POST_PER_SECOND = 5, 0.5  # five at once, then one every two seconds
-REACT_BURST, REACT_PER_SECOND = 10, 2.0
-MAX_NAME_CHARS = 40
 HELLO_SECONDS = 10
-MAX_SPEED = 100.0
 REPLAY_MAX_GAP = 5.0  # a live room can sit idle for minutes; a replay shortens any pause to this
 CLOSE_FINISHED, CLOSE_BEHIND = 1000, 1013
 
@@ -91,13 +93,13 @@ def _problem(error: ValidationError) -> str:
 
 
 class Connection:
-    def __init__(self, ws: WebSocket, platform: WebChatPlatform) -> None:
+    def __init__(self, ws: WebSocket, live: LiveRoom) -> None:
         self.ws = ws
-        self.platform = platform
-        self.room = platform.require_room()
+        self.live = live
+        self.engine = live.engine
         self.client: Client | None = None
-        self.posts = TokenBucket(POST_BURST, POST_PER_SECOND)
-        self.reactions = TokenBucket(REACT_BURST, REACT_PER_SECOND)
+        self.posts = TokenBucket(POST_PER_SECOND, POST_BURST)
+        self.reactions = TokenBucket(REACT_PER_SECOND, REACT_BURST)
         self._replay: asyncio.Task | None = None
         self._replays = 0  # numbers each replay, so a tab ignores frames of one it replaced
 
@@ -110,14 +112,14 @@ class Connection:
             with contextlib.suppress(Exception):
                 await self.ws.close(1008, "expected a hello first")
             return
-        reset = hello.run_id is not None and hello.run_id != self.room.run_id
+        reset = hello.run_id is not None and hello.run_id != self.engine.run_id
         after = -1 if reset or hello.run_id is None else hello.after
         # Registering and snapshotting happen in one step with no await in between (see hub.py).
-        self.client, snapshot = self.platform.hub.join(after)
-        hello_frame, state_frame = self.platform.hello_frame(reset), self.platform.state_frame()
+        self.client, snapshot = self.live.hub.join(after)
+        hello_frame, state_frame = self.live.hello_frame(reset), self.live.state_frame()
         pump: asyncio.Task | None = None
         try:
-            frames = await catch_up(after, snapshot, self.platform.older_frames)
+            frames = await catch_up(after, snapshot, self.live.older_frames)
             pump = asyncio.create_task(self.client.pump(self.ws.send_text,
                                                         [hello_frame, *frames, state_frame]))
             pump.add_done_callback(self._pump_ended)
@@ -132,7 +134,7 @@ class Connection:
         except WebSocketDisconnect:
             pass
         finally:
-            self.platform.hub.leave(self.client)
+            self.live.hub.leave(self.client)
             for task in (pump, self._replay):
                 if task is not None:
                     task.cancel()
@@ -171,8 +173,8 @@ class Connection:
             self._error(op.ref, str(exc))
 
     async def _dispatch(self, op: Post | React | Control | Speed | Mute | Replay) -> None:
-        room = self.room
-        live = self.platform.finished_reason is None
+        engine = self.engine
+        running = self.live.finished_reason is None
         if isinstance(op, Replay):
             await self._start_replay(op)
             return
@@ -180,39 +182,39 @@ class Connection:
             if self._replay:
                 self._replay.cancel()
             return
-        if not live:
+        if not running:
             raise HumanInputError("this run has ended")
         match op:
             case Post():
                 name = self._check_name(op.name)
-                wait = self.posts.take()
+                wait = self.posts.try_take()
                 if wait:
                     raise HumanInputError(f"slow down: you can post again in {wait:.0f} s")
-                event = await room.post_human(name, op.text, op.reply_to, op.thread_id)
+                event = await engine.post_human(name, op.text, op.reply_to, op.thread_id)
                 self._send({"type": "ack", "ref": op.ref, "id": event.id, "seq": event.seq})
             case React():
                 name = self._check_name(op.name)
-                wait = self.reactions.take()
+                wait = self.reactions.try_take()
                 if wait:
                     raise HumanInputError(f"slow down: you can react again in {wait:.0f} s")
-                event = await room.post_human_reaction(name, op.message_id, op.emoji)
+                event = await engine.post_human_reaction(name, op.message_id, op.emoji)
                 self._send({"type": "ack", "ref": op.ref, "seq": event.seq if event else None})
             case Control(op="pause"):
-                room.pause()
+                engine.pause()
             case Control(op="resume"):
-                room.resume()
+                engine.resume()
             case Control(op="stop"):
-                room.request_stop("stopped from the web chat")
+                engine.request_stop("stopped from the web chat")
             case Speed():
-                room.set_speed(op.speed)
+                engine.set_speed(op.speed)
             case Mute():
-                room.mute(op.persona_id, op.muted)
+                engine.mute(op.persona_id, op.muted)
 
     def _check_name(self, name: str) -> str:
         name = " ".join(name.split())
         if not name or len(name) > MAX_NAME_CHARS or not name.isprintable():
             raise HumanInputError(f"pick a display name of 1 to {MAX_NAME_CHARS} characters")
-        taken = {n.lower() for p in self.room.personas for n in (p.name, p.first_name, p.id)}
+        taken = {n.lower() for p in self.engine.personas for n in (p.name, p.first_name, p.id)}
         if name.lower() in taken:
             raise HumanInputError(f"'{name}' is a persona in this room — pick another display name")
         return name
@@ -221,7 +223,7 @@ class Connection:
         if self._replay:
             self._replay.cancel()
         try:
-            view = await load_run(self.platform.reader, op.run_id)
+            view = await load_run(self.live.reader, op.run_id)
         except RunNotFound as exc:
             raise HumanInputError(str(exc)) from None
         run = {k: view.run[k] for k in ("id", "title", "pack", "model", "status", "started_at",

@@ -1,23 +1,6 @@
-"""Per-connection rate limits: a token bucket, so a burst is fine and a flood gets an answer."""
+"""What one browser tab may do, and how fast: told to the tab in its hello, enforced per socket."""
 
-from __future__ import annotations
-
-import time
-
-
-class TokenBucket:
-    def __init__(self, capacity: float, per_second: float) -> None:
-        self.capacity = capacity
-        self.per_second = per_second
-        self._tokens = capacity
-        self._updated = time.monotonic()
-
-    def take(self) -> float:
-        """Spend one token; returns 0 on success, else the seconds until one is available."""
-        now = time.monotonic()
-        self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.per_second)
-        self._updated = now
-        if self._tokens >= 1:
-            self._tokens -= 1
-            return 0.0
-        return (1 - self._tokens) / self.per_second
+POST_BURST, POST_PER_SECOND = 5, 0.5  # five at once, then one every two seconds
+REACT_BURST, REACT_PER_SECOND = 10, 2.0
+MAX_NAME_CHARS = 40
+MAX_SPEED = 100.0

@@ -11,7 +11,7 @@ from dataclasses import asdict
 from typing import Any
 
 from agents.persona import Persona
-from bot.events import MessageEvent, ReactionEvent, RoomEvent, StatusEvent, TypingEvent
+from bot.transcript.events import MessageEvent, ReactionEvent, RoomEvent, StatusEvent, TypingEvent
 from bot.transcript.queries import Participant
 
 _TYPES = {MessageEvent: "message", ReactionEvent: "reaction", StatusEvent: "status",

@@ -1,0 +1,116 @@
+"""What a persona does with one post in its social feed: like, repost, reply, quote or scroll past.
+
+A model that can decide chooses through structured output; otherwise the rules choose (as in a
+room: reaction propensity, talkativeness, tone) and the backend only writes the text.
+"""
+
+from __future__ import annotations
+
+from agents import rules
+from agents.agent import Agent, Outcome
+from agents.context import DecisionContext
+from agents.decisions import FEED_CHOICE, IGNORE, Decision, FeedAction
+from agents.llm import CallRecord
+from agents.prompts import render_message
+from agents.tone import stance
+
+LIKE, REPOST = "❤️", "🔁"
+
+
+
+def _feed(context: DecisionContext) -> str:
+    return "\n".join(render_message(m) for m in context.window)
+
+
+def feed_prompt(context: DecisionContext) -> str:
+    return (
+        f"Your feed right now, top first:\n{_feed(context)}\n\n"
+        f"Consider post id {context.trigger.id}. Like it, repost it to your followers, reply "
+        "to it, quote it with your own comment, or scroll past (ignore), as you really would."
+    )
+
+
+def write_prompt(context: DecisionContext, action: str) -> str:
+    how = "a quote post: your own comment on top of it" if action == "quote" else "a reply to it"
+    return (
+        f"Your feed right now, top first:\n{_feed(context)}\n\n"
+        f"Write {how} (post id {context.trigger.id}): one or two sentences, in your voice, "
+        "with no name prefix."
+    )
+
+
+def post_prompt(context: DecisionContext) -> str:
+    return (
+        f"Your feed right now, top first:\n{_feed(context)}\n\n"
+        "Write a new post of your own, about whatever is on your mind: one or two sentences, "
+        "in your voice, with no name prefix."
+    )
+
+
+def _as_outcome(choice: FeedAction, text: str | None, base: Outcome) -> Outcome:
+    if choice in ("like", "repost"):
+        decision = Decision(
+            action="react", emoji=LIKE if choice == "like" else REPOST, reason=choice
+        )
+    elif choice in ("reply", "quote"):
+        decision = Decision(action="reply", text=text, reason=choice)
+    else:
+        decision = IGNORE
+    return Outcome(decision, base.source, base.calls, base.error, payload=choice)
+
+
+def rules_choice(agent: Agent, context: DecisionContext) -> FeedAction:
+    """The room's rules, read as a feed, and made to care what the post says: a post that touches
+    the persona's interests draws replies and reposts (when it is upbeat); one that does not gets
+    a like at most; a sour one is liked less."""
+    decision = rules.choose(agent.persona, context)
+    rng = rules.rng_for(context.seed, agent.persona.id, context.trigger.id, "feed")
+    post = rules.words(context.trigger.text)
+    relevant = len(post & agent.interests) >= 2
+    mood = stance(context.trigger.text)
+    if decision.action == "reply" and not relevant:
+        decision = Decision(action="react", emoji=LIKE) if rng.random() < 0.5 else IGNORE
+    if decision.action == "react":
+        if mood < 0 and rng.random() < 0.5:
+            return "ignore"
+        return "repost" if mood > 0 and relevant and rng.random() < 0.5 else "like"
+    if decision.action == "reply":
+        return "quote" if rng.random() < 0.25 else "reply"
+    return "ignore"
+
+
+async def choose_feed_action(agent: Agent, context: DecisionContext) -> Outcome:
+    if agent.llm.decides:
+        calls: list[CallRecord] = []
+        choice, problem = await agent.structured(
+            context, feed_prompt(context), FEED_CHOICE, "decide", calls
+        )
+        if choice is None:
+            return Outcome(IGNORE, "fallback", calls, problem, payload="ignore")
+        if choice.action in ("reply", "quote"):
+            cleaned = agent.finish_text(choice.text or "")
+            if not cleaned:
+                return Outcome(
+                    IGNORE, "fallback", calls, "reply was empty after cleaning", "ignore"
+                )
+            return _as_outcome(choice.action, cleaned, Outcome(IGNORE, "model", calls))
+        return _as_outcome(choice.action, None, Outcome(IGNORE, "model", calls))
+    action = rules_choice(agent, context)
+    if action not in ("reply", "quote"):
+        return _as_outcome(action, None, Outcome(IGNORE, "rules"))
+    written = await agent.write(context, write_prompt(context, action), reason=action)
+    if written.decision.action != "reply":
+        return Outcome(IGNORE, "fallback", written.calls, written.error, payload="ignore")
+    return _as_outcome(action, written.decision.text, written)
+
+
+async def write_post(agent: Agent, context: DecisionContext) -> Outcome:
+    """A poster's own new post; the feed it just read is what is on its mind."""
+    written = await agent.write(context, post_prompt(context), reason="post")
+    return Outcome(
+        written.decision,
+        written.source,
+        written.calls,
+        written.error,
+        payload="post" if written.decision.action == "reply" else "ignore",
+    )

@@ -1,0 +1,49 @@
+"""The one judge of tone: how positive or negative a short piece of social text is.
+
+Everything that needs a tone asks here: the emoji a persona picks, how a vote leans, the objections
+in a meeting's minutes, the sentiment of a feed's replies, `compare` and the batch report. So the
+same reply reads the same way in the minutes and in the report.
+
+VADER (a lexicon tuned for social media: emoji, caps, "not good", "!!!") needs no model and scores a
+reply in microseconds. Its lexicon is extended with the words that carry a stance in a pitch or a
+boardroom and that it lacks. Scores are in [-1, 1]; `stance` maps them onto -1 / 0 / +1 with the
+thresholds VADER's authors recommend.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+NEUTRAL_BAND = 0.05
+# Valence on VADER's scale (-4 … +4) for words it does not know.
+_STANCE_WORDS = {
+    "against": -1.0,
+    "concern": -1.0,
+    "concerns": -1.0,
+    "expensive": -1.2,
+    "overpriced": -1.8,
+    "unproven": -1.2,
+    "liability": -1.2,
+    "overspend": -1.5,
+    "upside": 1.2,
+}
+
+
+@lru_cache(maxsize=1)
+def _analyzer() -> SentimentIntensityAnalyzer:
+    analyzer = SentimentIntensityAnalyzer()
+    analyzer.lexicon.update(_STANCE_WORDS)
+    return analyzer
+
+
+@lru_cache(maxsize=16384)  # the same reply is judged by the minutes, the report and compare
+def score(text: str) -> float:
+    return float(_analyzer().polarity_scores(text)["compound"])
+
+
+def stance(text: str) -> int:
+    """-1 negative, 0 neutral, +1 positive."""
+    value = score(text)
+    return (value >= NEUTRAL_BAND) - (value <= -NEUTRAL_BAND)

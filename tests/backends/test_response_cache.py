@@ -1,0 +1,94 @@
+"""The response cache: a re-run of a cached run costs $0 and gives the same transcript."""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+from pathlib import Path
+
+from rich.console import Console
+
+from agents.backends.cache import CachedLLM
+from agents.backends.fake import FakeLLM
+from agents.backends.pool import LLMPool
+from bot.engine.budgets import Budgets
+from bot.engine.settings import RunSettings
+from bot.platforms.terminal import TerminalPlatform, TranscriptPrinter
+from bot.runs.session import run_session
+from bot.transcript import Transcript
+from bot.transcript.queries import load_run
+from bot.transcript.response_cache import ResponseCache
+from tests.support.fake_llm_servers import FakeAnthropic
+from tests.support.llm import PITCH, agent_for, decision_request, pitch_context
+
+API_KEY = "sk-ant-test-cache-SECRET-7f3a"
+
+
+def quiet_platform() -> TerminalPlatform:
+    console = Console(file=io.StringIO(), width=120)
+    return TerminalPlatform(console, TranscriptPrinter(console, {}, {}), interactive=False)
+
+
+async def test_hit_is_free_and_marked(tmp_path: Path, board):
+    cache = ResponseCache(tmp_path / "t.db")
+    fake = FakeLLM([{"action": "reply", "text": "Show me the unit economics."}],
+                   name="anthropic:claude-test", price_per_token=1e-6)
+    llm = CachedLLM(fake, cache)
+    request = decision_request(board, llm)
+    miss = await llm.complete(request)
+    hit = await llm.complete(request)
+    await cache.aclose()
+    assert len(fake.requests) == 1
+    assert not miss.from_cache and miss.cost_usd > 0
+    assert hit.from_cache and hit.cost_usd == 0 and hit.usage.input_tokens == 0
+    assert (hit.text, hit.model) == (miss.text, miss.model)
+
+
+async def test_a_rejected_answer_is_not_cached_so_the_retry_asks_again(tmp_path: Path, board):
+    cache = ResponseCache(tmp_path / "t.db")
+    fake = FakeLLM(["I think... hmm", {"action": "react", "emoji": "🤔"}], name="openai:small")
+    outcome = await agent_for(board, "tom", CachedLLM(fake, cache)).decide(pitch_context(board))
+    await cache.aclose()
+    assert len(fake.requests) == 2 and outcome.decision.emoji == "🤔"
+
+
+async def run_once(db: Path, no_cache: bool = False):
+    settings = RunSettings(seed=11, speed=0, budgets=Budgets(max_messages=40))
+    pool = LLMPool("anthropic:claude-haiku-4-5", cache=None if no_cache else ResponseCache(db))
+    from agents.packs import load_pack
+
+    result = await run_session(load_pack("board"), pool, db, settings, quiet_platform(),
+                               pitch=PITCH)
+    async with Transcript(db) as t:
+        view = await load_run(t.conn, result.run_id)
+        calls = (await (await t.conn.execute(
+            "SELECT COUNT(*), SUM(from_cache), SUM(cost_usd), COUNT(error) FROM llm_calls "
+            "WHERE run_id = ?", (result.run_id,))).fetchone())
+    return view, calls
+
+
+def lines(view) -> list[tuple]:
+    return [(m.id, m.author_id, m.text, m.reply_to) for m in view.messages] + \
+           [(r.message_id, r.author_id, r.emoji) for r in view.reactions]
+
+
+async def test_rerun_of_a_cached_run_costs_nothing_and_matches(monkeypatch, db_path: Path):
+    async with FakeAnthropic() as server:
+        monkeypatch.setenv("ANTHROPIC_API_KEY", API_KEY)
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.base_url)
+        first, (calls, cached, cost, errors) = await run_once(db_path)
+        asked = len(server.received)
+        second, (calls2, cached2, cost2, errors2) = await run_once(db_path)
+        assert len(server.received) == asked  # not one request more
+        uncached, (calls3, cached3, cost3, _) = await run_once(db_path, no_cache=True)
+        assert len(server.received) == asked + calls3  # --no-cache asks the model every time
+
+    assert calls > 5 and cached == 0 and cost > 0 and errors == 0
+    assert calls2 == calls and cached2 == calls and cost2 == 0 and errors2 == 0
+    assert lines(second) == lines(first) and len(first.messages) > 2
+    assert cached3 == 0 and cost3 > 0 and lines(uncached) == lines(first)
+    # The API key reached the server, but never the transcript file.
+    for path in db_path.parent.glob(db_path.name + "*"):
+        assert API_KEY.encode() not in path.read_bytes()
+    with sqlite3.connect(db_path) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM llm_cache").fetchone()[0] == calls

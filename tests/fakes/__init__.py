@@ -1,1 +1,0 @@
-"""Local stand-ins for remote services, speaking their real wire protocols."""
