@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mimetypes
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +21,10 @@ if TYPE_CHECKING:
     from bot.platforms.webchat.platform import WebChatPlatform
 
 STATIC = Path(__file__).parent / "static"
+
+# The page is ES modules, which a browser refuses unless served as JavaScript; StaticFiles asks
+# mimetypes, whose answer for .js comes from the system (a Windows registry may say text/plain).
+mimetypes.add_type("text/javascript", ".js")
 
 # No inline script or style anywhere, so even a rendering bug cannot run injected markup; the
 # token-bearing URL never leaks through a Referer header.
