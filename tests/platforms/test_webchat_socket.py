@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import re
 
 import httpx
 import pytest
@@ -247,6 +248,24 @@ async def test_loopback_refuses_other_sites_and_rebound_hosts(db_path):
         tab = await Tab.open(live, origin=live.url.rstrip("/"))
         await tab.until(lambda f: f["type"] == "state")
         await tab.close()
+
+
+async def test_every_script_the_page_imports_is_served_as_javascript(db_path):
+    async with live_room(db_path) as live, httpx.AsyncClient() as http:
+        page = (await http.get(live.url)).text
+        todo = re.findall(r'<script type="module" src="(/static/[\w.]+)"', page)
+        assert todo == ["/static/main.js"]
+        served: set[str] = set()
+        while todo:
+            path = todo.pop()
+            if path in served:
+                continue
+            script = await http.get(live.url.rstrip("/") + path)
+            assert script.status_code == 200, path
+            assert script.headers["content-type"].startswith("text/javascript"), path
+            served.add(path)
+            todo += ["/static/" + name for name in re.findall(r'^import .* from "\./([\w.]+)";', script.text, re.M)]
+    assert len(served) > 5  # main.js really pulls in the rest
 
 
 def test_a_public_address_gets_a_generated_token():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mimetypes
 from pathlib import Path
 
 from starlette.applications import Starlette
@@ -17,6 +18,10 @@ from bot.platforms.webchat.connection import Connection
 from bot.platforms.webchat.live import LiveRoom
 
 STATIC = Path(__file__).parent / "static"
+
+# The page is ES modules, which a browser refuses unless served as JavaScript; StaticFiles asks
+# mimetypes, whose answer for .js comes from the system (a Windows registry may say text/plain).
+mimetypes.add_type("text/javascript", ".js")
 
 # No inline script or style anywhere, so even a rendering bug cannot run injected markup; the
 # token-bearing URL never leaks through a Referer header.

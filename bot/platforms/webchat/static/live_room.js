@@ -1,0 +1,105 @@
+// The live room's life as the server reports it: who is seated (hello), where the room stands
+// (state), each live event, and the end of the run. It keeps S current and says what can be used.
+
+import { mainComposer } from "./composer.js";
+import { $, banner, el } from "./dom.js";
+import { live } from "./room_view.js";
+import { loadRuns, setHeader } from "./runs.js";
+import { renderControls, renderMeter, renderPersonas, renderPresence } from "./sidebar.js";
+import { S } from "./state.js";
+import { threadComposer } from "./thread.js";
+
+function welcome(room) {
+  return el("section", { class: "welcome" },
+    el("div", { class: "welcome-mark", text: "#" }),
+    el("h1", { text: `Welcome to #${room.name}` }),
+    el("p", { text: room.topic || "" }),
+    el("p", { class: "hint", text: "The room is seated and listening. Post a pitch, an idea or an agenda item below — "
+      + "@mention someone to ask them directly, hover a message to reply, react or start a thread." }));
+}
+
+export function onHello(hello) {
+  if (hello.reset || (S.runId && S.runId !== hello.run_id)) {
+    S.lastSeq = -1;
+    live.clear();
+  }
+  S.runId = hello.run_id;
+  S.personas = hello.personas;
+  S.budgets = hello.budgets;
+  S.limits = hello.limits;
+  S.startedAt = hello.started_at;
+  S.handles = new Map();
+  for (const p of hello.personas) {
+    live.people.set(p.id, p);
+    for (const h of [p.id, p.handle, p.name.split(/\s+/)[0], p.name.replace(/\s+/g, "")]) {
+      S.handles.set(h.toLowerCase(), p);
+    }
+  }
+  document.title = `#${hello.room.name} · townhall`;
+  $("room-label").textContent = hello.room.name;
+  if (S.view === "live") setHeader(hello.room.name, hello.room.topic);
+  S.room = hello.room;
+  if (!live.container.querySelector(".msg, .welcome")) live.container.prepend(welcome(hello.room));
+  renderPersonas();
+}
+
+export function onState(state) {
+  banner(null);
+  S.paused = state.paused;
+  S.speed = state.speed;
+  S.muted = new Set(state.muted);
+  S.typing = new Map(state.typing.map((t) => [t.persona_id, t.persona_name]));
+  S.usage = state.usage;
+  S.finished = state.finished;
+  if (state.finished) onFinished(state.reason);
+  else {
+    setLiveEnabled(true);
+    pausedBanner();
+  }
+  renderControls();
+  renderPresence();
+  renderMeter();
+  loadRuns();
+}
+
+// A live message, reaction or status, each shown once, in order (the connection drops repeats).
+export function onLiveEvent(ev) {
+  if (ev.type === "status") onLiveStatus(ev);
+  live.apply(ev);
+}
+
+function onLiveStatus(ev) {
+  const d = ev.data || {};
+  if (ev.kind === "paused") S.paused = true;
+  else if (ev.kind === "resumed") S.paused = false;
+  else if (ev.kind === "speed") S.speed = d.speed;
+  else if (ev.kind === "muted") S.muted.add(d.id);
+  else if (ev.kind === "unmuted") S.muted.delete(d.id);
+  else if (ev.kind === "finished") {
+    S.finished = true;
+    onFinished(d.reason);
+  }
+  renderControls();
+  renderPresence();
+  if (["paused", "resumed"].includes(ev.kind) && !S.finished) pausedBanner();
+}
+
+function pausedBanner() {
+  if (S.paused) banner("Paused — the personas wait until you resume. You can still post.", "warn");
+  else banner(null);
+}
+
+function onFinished(reason) {
+  S.typing.clear();
+  setLiveEnabled(false);
+  banner(`This run has ended — ${reason || "finished"}. Its transcript is saved as run ${S.runId}.`, "info");
+  loadRuns();
+}
+
+// Posting and the room controls work only while connected to a run that is still going.
+export function setLiveEnabled(enabled) {
+  const why = S.finished ? "This run has ended" : enabled ? null : "Not connected";
+  mainComposer.setEnabled(enabled && !S.finished, why || "Message the room");
+  threadComposer?.setEnabled(enabled && !S.finished, why || "Reply in the thread");
+  for (const id of ["pause", "speed", "stop"]) $(id).disabled = !enabled || S.finished;
+}
