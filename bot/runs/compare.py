@@ -14,11 +14,11 @@ from rich.text import Text
 
 from agents.tone import stance
 from bot.transcript.events import StatusEvent
-from bot.transcript.queries import RunSummary, RunView, load_run, summarize
+from bot.transcript.queries import RunSummary, RunView, load_run, summarize, vote_tallies
 
 
 @dataclass(frozen=True)
-class Stance:
+class ToneShift:
     name: str
     a: float | None  # mean tone of what they wrote in run A (-1 … +1); None: silent
     b: float | None
@@ -42,7 +42,7 @@ class Comparison:
     summary_b: RunSummary
     shared: int  # messages the two runs have in common at the start
     reactions: dict[str, tuple[int, int]]
-    stances: list[Stance]
+    stances: list[ToneShift]
     votes: dict[int, tuple[dict[str, int], dict[str, int]]]  # item → (tally A, tally B)
     reports: tuple[dict, dict] | tuple[()] = ()  # a feed's first seeded post, in A and in B
 
@@ -61,16 +61,6 @@ def _tones(view: RunView) -> dict[str, list[int]]:
         if m.author_kind == "persona":
             found.setdefault(m.author_id, []).append(stance(m.text))
     return found
-
-
-async def _tallies(conn: aiosqlite.Connection, run_id: str) -> dict[int, dict[str, int]]:
-    tallies: dict[int, dict[str, int]] = {}
-    async with conn.execute(
-        "SELECT item, choice, COUNT(*) FROM votes WHERE run_id = ? GROUP BY item, choice", (run_id,)
-    ) as cursor:
-        async for item, choice, count in cursor:
-            tallies.setdefault(item, {"for": 0, "against": 0, "abstain": 0})[choice] = count
-    return tallies
 
 
 def shared_prefix(a: RunView, b: RunView) -> int:
@@ -92,14 +82,14 @@ async def compare_runs(conn: aiosqlite.Connection, ref_a: str, ref_b: str) -> Co
     tones_a, tones_b = _tones(a), _tones(b)
     names = {pid: p.name for view in (a, b) for pid, p in view.participants.items()}
     stances = [
-        Stance(
+        ToneShift(
             names.get(pid, pid),
             sum(tones_a[pid]) / len(tones_a[pid]) if pid in tones_a else None,
             sum(tones_b[pid]) / len(tones_b[pid]) if pid in tones_b else None,
         )
         for pid in sorted(tones_a.keys() | tones_b.keys(), key=lambda p: names.get(p, p))
     ]
-    votes_a, votes_b = await _tallies(conn, a.run["id"]), await _tallies(conn, b.run["id"])
+    votes_a, votes_b = await vote_tallies(conn, a.run["id"]), await vote_tallies(conn, b.run["id"])
     empty = {"for": 0, "against": 0, "abstain": 0}
     votes = {
         item: (votes_a.get(item, empty), votes_b.get(item, empty))

@@ -157,6 +157,17 @@ async def load_votes(conn: aiosqlite.Connection, run_id: str) -> list[VoteEvent]
                           bool(r[10])) async for r in cur]
 
 
+async def vote_tallies(conn: aiosqlite.Connection, run_id: str) -> dict[int, dict[str, int]]:
+    """Agenda item → {for, against, abstain} of a meeting's votes."""
+    tallies: dict[int, dict[str, int]] = {}
+    async with conn.execute(
+            "SELECT item, choice, COUNT(*) FROM votes WHERE run_id = ? GROUP BY item, choice",
+            (run_id,)) as cursor:
+        async for item, choice, count in cursor:
+            tallies.setdefault(item, {"for": 0, "against": 0, "abstain": 0})[choice] = count
+    return tallies
+
+
 async def summarize(conn: aiosqlite.Connection, run_id: str) -> RunSummary:
     run = await (await conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,))).fetchone()
     if run is None:

@@ -9,8 +9,6 @@ guild members need `flags`; a plain Client never calls /gateway/bot (it uses DEF
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import itertools
 import json
 import uuid
@@ -19,6 +17,8 @@ from datetime import UTC, datetime
 from urllib.parse import unquote
 
 from aiohttp import WSMsgType, web
+
+from tests.support.fake_http import FakeHTTPServer, serve_by_hand
 
 VIEW_CHANNEL = 1 << 10
 SEND_MESSAGES = 1 << 11
@@ -72,7 +72,7 @@ class RateLimit:
     times: int
 
 
-class FakeDiscord:
+class FakeDiscord(FakeHTTPServer):
     def __init__(
         self,
         *,
@@ -81,6 +81,7 @@ class FakeDiscord:
         permissions: int = BOT_PERMISSIONS,
         echo: bool = False,
     ) -> None:
+        super().__init__()
         self.echo = echo
         self._ids = itertools.count(1_200_000_000_000_000_000)
         self.message_content_enabled = message_content_enabled
@@ -105,9 +106,6 @@ class FakeDiscord:
         self.identifies = 0
         self.resumes = 0
         self.duplicate_on_resume = False  # also resend messages the client already had
-        self.changed = asyncio.Condition()
-        self._runner: web.AppRunner | None = None
-        self.base = ""
 
     def show(self, line: str, channel_id: str) -> None:
         """With `echo` on (running this module by hand), print the channel as Discord would."""
@@ -134,7 +132,7 @@ class FakeDiscord:
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    async def start(self) -> FakeDiscord:
+    def app(self) -> web.Application:
         app = web.Application(middlewares=[self._middleware])
         app.router.add_get("/gateway", self._gateway)
         r = app.router
@@ -147,13 +145,7 @@ class FakeDiscord:
         r.add_post("/api/v10/webhooks/{wid}/{token}", self._execute_webhook)
         r.add_patch("/api/v10/webhooks/{wid}/{token}/messages/{mid}", self._edit_webhook_message)
         r.add_put("/api/v10/channels/{cid}/messages/{mid}/reactions/{emoji}/@me", self._react)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]
-        self.base = f"http://127.0.0.1:{port}"
-        return self
+        return app
 
     @property
     def api_url(self) -> str:
@@ -167,17 +159,7 @@ class FakeDiscord:
         for session in self.sessions.values():
             if session.ws is not None and not session.ws.closed:
                 await session.ws.close()
-        if self._runner:
-            await self._runner.cleanup()
-
-    async def wait_for(self, predicate, timeout: float = 10.0):
-        """Wait until `predicate()` is truthy (checked whenever something happens here)."""
-        async with self.changed:
-            return await asyncio.wait_for(self.changed.wait_for(predicate), timeout)
-
-    async def _notify(self) -> None:
-        async with self.changed:
-            self.changed.notify_all()
+        await super().close()
 
     # -- test controls -----------------------------------------------------------------------
 
@@ -296,7 +278,7 @@ class FakeDiscord:
             request[BOT] = self.bots[auth[4:]]
         response = await handler(request)
         self.requests.append((request.method, request.path, response.status))
-        await self._notify()
+        await self.notify()
         return response
 
     async def _me(self, request: web.Request) -> web.Response:
@@ -482,7 +464,7 @@ class FakeDiscord:
     async def _dispatch_all(self, event: str, data: dict) -> None:
         for session in self.sessions.values():
             await self._dispatch(session, event, data)
-        await self._notify()
+        await self.notify()
 
     async def _dispatch(self, session: Session, event: str, data: dict) -> None:
         session.seq += 1
@@ -616,7 +598,7 @@ class FakeDiscord:
             },
         )
         await self._dispatch(session, "GUILD_CREATE", self._guild(user))
-        await self._notify()
+        await self.notify()
         return session
 
     async def _resume(self, ws: web.WebSocketResponse, data: dict) -> Session | None:
@@ -634,22 +616,16 @@ class FakeDiscord:
         resumed = {"op": 0, "t": "RESUMED", "s": session.seq, "d": {}}
         session.sent.append(resumed)
         await ws.send_str(json.dumps(resumed))
-        await self._notify()
+        await self.notify()
         return session
 
 
-async def _serve_forever() -> None:
-    fake = await FakeDiscord(echo=True).start()
-    print(
-        f"fake Discord on {fake.base}; point townhall at it with:\n"
-        f"  export DISCORD_BOT_TOKEN=bot-token DISCORD_CHANNEL_ID={fake.channel_id} "
-        f"TOWNHALL_DISCORD_API_URL={fake.api_url} "
-        f"TOWNHALL_DISCORD_GATEWAY_URL={fake.gateway_url}",
-        flush=True,
-    )
-    await asyncio.Event().wait()
+def _how_to_use(fake: FakeDiscord) -> str:
+    return (f"fake Discord on {fake.base}; point townhall at it with:\n"
+            f"  export DISCORD_BOT_TOKEN=bot-token DISCORD_CHANNEL_ID={fake.channel_id} "
+            f"TOWNHALL_DISCORD_API_URL={fake.api_url} "
+            f"TOWNHALL_DISCORD_GATEWAY_URL={fake.gateway_url}")
 
 
 if __name__ == "__main__":  # a channel to try townhall --platform discord without an account
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve_forever())
+    serve_by_hand(FakeDiscord(echo=True), _how_to_use)

@@ -19,6 +19,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.support.fake_http import FakeHTTPServer
+
 
 def approx_tokens(text: str) -> int:
     return max(1, len(text) // 4)
@@ -45,34 +47,26 @@ class Received:
         return cls(request.path, {k.lower(): v for k, v in request.headers.items()}, body)
 
 
-class FakeServer:
+class FakeServer(FakeHTTPServer):
+    """A model API: records what it was sent, answers from its plan, else a default answer."""
+
     def __init__(self, latency: float = 0.0) -> None:
+        super().__init__()
         self.latency = latency
         self.plan: deque[Scripted] = deque()
         self.received: list[Received] = []
-        self._runner: web.AppRunner | None = None
-        self.port = 0
 
     @property
     def base_url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return self.base
 
     def routes(self) -> list[web.RouteDef]:
         raise NotImplementedError
 
-    async def __aenter__(self) -> FakeServer:
+    def app(self) -> web.Application:
         app = web.Application()
         app.add_routes(self.routes())
-        self._runner = web.AppRunner(app, shutdown_timeout=0.5, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.port = self._runner.addresses[0][1]
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
+        return app
 
     async def _answer(self, request: web.Request, default) -> web.Response:
         body = await request.json()

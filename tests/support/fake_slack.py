@@ -5,8 +5,6 @@ on the next connection, as Slack does."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import itertools
 import json
 import time
@@ -15,6 +13,8 @@ from dataclasses import dataclass, field
 from urllib.parse import parse_qs
 
 from aiohttp import WSMsgType, web
+
+from tests.support.fake_http import FakeHTTPServer, serve_by_hand
 
 SCOPES = (
     "chat:write,chat:write.customize,reactions:write,users:read,channels:read,"
@@ -59,7 +59,7 @@ class SocketState:
     pending: list[Envelope] = field(default_factory=list)
 
 
-class FakeSlack:
+class FakeSlack(FakeHTTPServer):
     def __init__(
         self,
         *,
@@ -69,6 +69,7 @@ class FakeSlack:
         app_in_channel: bool = True,
         echo: bool = False,
     ) -> None:
+        super().__init__()
         self.echo = echo
         self.bot_token, self.app_token, self.scopes = bot_token, app_token, scopes
         self.team_id, self.app_id = "T0TEST", "A0TEST"
@@ -83,24 +84,15 @@ class FakeSlack:
         self.socket = SocketState()
         self.drop_after_next_envelope = False
         self.redeliveries = 0
-        self.changed = asyncio.Condition()
         self._clock = itertools.count(1)
-        self._runner: web.AppRunner | None = None
-        self.base = ""
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    async def start(self) -> FakeSlack:
+    def app(self) -> web.Application:
         app = web.Application()
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_get("/link", self._link)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = site._server.sockets[0].getsockname()[1]
-        self.base = f"http://127.0.0.1:{port}"
-        return self
+        return app
 
     @property
     def api_url(self) -> str:
@@ -109,16 +101,7 @@ class FakeSlack:
     async def close(self) -> None:
         if self.socket.ws is not None:
             await self.socket.ws.close()
-        if self._runner:
-            await self._runner.cleanup()
-
-    async def wait_for(self, predicate, timeout: float = 10.0):
-        async with self.changed:
-            return await asyncio.wait_for(self.changed.wait_for(predicate), timeout)
-
-    async def _notify(self) -> None:
-        async with self.changed:
-            self.changed.notify_all()
+        await super().close()
 
     def show(self, line: str, thread_ts: str | None) -> None:
         """With `echo` on (running this module by hand), print the channel as Slack would."""
@@ -200,7 +183,7 @@ class FakeSlack:
             result = await handler(args) if handler else {"ok": False, "error": "unknown_method"}
             headers = {"x-oauth-scopes": self.scopes} if method == "auth.test" else {}
         self.requests.append((method, 200))
-        await self._notify()
+        await self.notify()
         return web.json_response(result, headers=headers)
 
     async def _auth_test(self, args: dict) -> dict:
@@ -365,7 +348,7 @@ class FakeSlack:
                 }
             )
         )
-        await self._notify()
+        await self.notify()
         for envelope in [e for e in self.socket.pending if not e.acked]:
             await self._send(envelope)
         async for frame in ws:
@@ -375,23 +358,17 @@ class FakeSlack:
                     if envelope.id == ack:
                         envelope.acked = True
                 self.socket.pending = [e for e in self.socket.pending if not e.acked]
-                await self._notify()
+                await self.notify()
         if self.socket.ws is ws:
             self.socket.ws = None
         return ws
 
 
-async def _serve_forever() -> None:
-    fake = await FakeSlack(echo=True).start()
-    print(
-        f"fake Slack on {fake.base}; point townhall at it with:\n"
-        f"  export SLACK_BOT_TOKEN={fake.bot_token} SLACK_APP_TOKEN={fake.app_token} "
-        f"SLACK_CHANNEL=general TOWNHALL_SLACK_API_URL={fake.api_url}",
-        flush=True,
-    )
-    await asyncio.Event().wait()
+def _how_to_use(fake: FakeSlack) -> str:
+    return (f"fake Slack on {fake.base}; point townhall at it with:\n"
+            f"  export SLACK_BOT_TOKEN={fake.bot_token} SLACK_APP_TOKEN={fake.app_token} "
+            f"SLACK_CHANNEL=general TOWNHALL_SLACK_API_URL={fake.api_url}")
 
 
 if __name__ == "__main__":  # a channel to try townhall --platform slack without an account
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_serve_forever())
+    serve_by_hand(FakeSlack(echo=True), _how_to_use)
