@@ -92,3 +92,35 @@ async def test_rerun_of_a_cached_run_costs_nothing_and_matches(monkeypatch, db_p
         assert API_KEY.encode() not in path.read_bytes()
     with sqlite3.connect(db_path) as conn:
         assert conn.execute("SELECT COUNT(*) FROM llm_cache").fetchone()[0] == calls
+
+
+async def test_a_meeting_rerun_with_the_same_seed_sends_no_request(monkeypatch, db_path: Path):
+    """Every answer that validates is kept, votes included: the second meeting is all cache."""
+    from agents.packs import load_pack
+    from bot.scenarios import Meeting
+
+    async def meeting() -> str:
+        pool = LLMPool("anthropic:claude-haiku-4-5", cache=ResponseCache(db_path))
+        settings = RunSettings(seed=5, speed=0, budgets=Budgets(max_messages=60))
+        result = await run_session(load_pack("board"), pool, db_path, settings, quiet_platform(),
+                                   pitch=PITCH, policy=Meeting(minutes_per_item=2))
+        return result.run_id
+
+    async with FakeAnthropic() as server:
+        monkeypatch.setenv("ANTHROPIC_API_KEY", API_KEY)
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.base_url)
+        first = await meeting()
+        asked = len(server.received)
+        second = await meeting()
+        assert len(server.received) == asked  # not one request more, votes included
+        tools = {r.body["tools"][0]["name"] for r in server.received if r.body.get("tools")}
+    assert "vote" in tools
+    with sqlite3.connect(db_path) as conn:
+        votes = conn.execute("SELECT run_id, persona_id, choice, source FROM votes ORDER BY seq"
+                             ).fetchall()
+        cached, calls = conn.execute("SELECT SUM(from_cache), COUNT(*) FROM llm_calls "
+                                     "WHERE run_id = ?", (second,)).fetchone()
+    first_votes = [v[1:] for v in votes if v[0] == first]
+    assert first_votes == [v[1:] for v in votes if v[0] == second]
+    assert first_votes and {v[2] for v in first_votes} == {"model"}
+    assert cached == calls > 0  # every call of the rerun was answered from the cache

@@ -7,10 +7,14 @@ import json
 import sqlite3
 from pathlib import Path
 
+import pytest
+
 from agents.backends.prices import cost_usd
 from agents.llm import Usage
 from tests.support.fake_batches_api import FakeAnthropicBatches
 from tests.support.processes import townhall_command
+
+pytestmark = pytest.mark.slow  # real townhall processes
 
 
 async def townhall(env: dict, *args: str) -> tuple[int, str, str]:

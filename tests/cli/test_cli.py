@@ -1,4 +1,5 @@
-"""The command line as a user runs it: real subprocesses, a real SQLite file."""
+"""The command line as a user runs it: real processes where a process matters (signals, the
+installed script), in-process for argument and error checks; always a real SQLite file."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cli import invoke
 from tests.support.processes import townhall_command
 
 PITCH = "We should spend $2M on a Super Bowl ad for our accounting software."
@@ -36,11 +38,11 @@ def test_readme_run_command_works(cli_env):
 
 def test_db_option_beats_env(cli_env, tmp_path):
     other = tmp_path / "other.db"
-    done = townhall("run", "Hello board", "--model", "history", "--speed", "0", "--db", str(other),
-                    env=cli_env)
-    assert done.returncode == 0, done.stderr
+    done = invoke("run", "Hello board", "--model", "history", "--speed", "0", "--db", str(other),
+                  env=cli_env)
+    assert done.exit_code == 0, done.stderr
     assert other.exists() and not Path(cli_env["TOWNHALL_DB"]).exists()
-    listed = townhall("runs", "--db", str(other), "--json", env=cli_env)
+    listed = invoke("runs", "--db", str(other), "--json", env=cli_env)
     assert json.loads(listed.stdout)[0]["title"] == "Hello board"
 
 
@@ -49,28 +51,28 @@ def test_malformed_persona_file_names_file_field_and_fix(cli_env, tmp_path):
     pack.mkdir()
     (pack / "room.yaml").write_text("name: Test room\n")
     (pack / "ann.md").write_text("---\nid: ann\nname: Ann\nrole: CFO\nactivity:\n  talkativeness: 1.7\n---\nBio.\n")
-    done = townhall("personas", "check", "--pack", str(pack), env=cli_env)
-    assert done.returncode == 1
+    done = invoke("personas", "check", "--pack", str(pack), env=cli_env)
+    assert done.exit_code == 1
     message = done.stderr.strip()
     assert len(message.splitlines()) == 1, message
     assert "ann.md" in message and "activity.talkativeness" in message and "fix:" in message
     assert "Traceback" not in done.stderr
 
     (pack / "ann.md").write_text("---\nid: ann\nname: Ann\nrole: CFO\nfavourite: tea\n---\n")
-    done = townhall("run", "hi", "--pack", str(pack), "--model", "history", env=cli_env)
-    assert done.returncode == 2
+    done = invoke("run", "hi", "--pack", str(pack), "--model", "history", env=cli_env)
+    assert done.exit_code == 2
     assert "field 'favourite'" in done.stderr and "remove it or check its spelling" in done.stderr
 
     (pack / "ann.md").write_text("---\nid: ann\nname: [unclosed\n---\n")
-    done = townhall("personas", "check", "--pack", str(pack), env=cli_env)
+    done = invoke("personas", "check", "--pack", str(pack), env=cli_env)
     assert "does not parse" in done.stderr and "ann.md" in done.stderr
 
 
 def test_unknown_model_and_run_give_clear_errors(cli_env):
-    done = townhall("run", "hi", "--model", "gpt-17", env=cli_env)
-    assert done.returncode == 2 and "unknown model 'gpt-17'" in done.stderr and "fix:" in done.stderr
-    done = townhall("show", "nope", env=cli_env)
-    assert done.returncode == 2 and "no run 'nope'" in done.stderr
+    done = invoke("run", "hi", "--model", "gpt-17", env=cli_env)
+    assert done.exit_code == 2 and "unknown model 'gpt-17'" in done.stderr and "fix:" in done.stderr
+    done = invoke("show", "nope", env=cli_env)
+    assert done.exit_code == 2 and "no run 'nope'" in done.stderr
 
 
 def _wait_for_messages(db: str, count: int, timeout: float = 30) -> None:
@@ -102,14 +104,14 @@ def test_sigkill_mid_run_then_reopen(cli_env):
     kept = con.execute("SELECT COUNT(*) FROM messages").fetchone()[0]
     con.close()
 
-    listed = townhall("runs", "--json", env=cli_env)
-    assert listed.returncode == 0, listed.stderr
+    listed = invoke("runs", "--json", env=cli_env)
+    assert listed.exit_code == 0, listed.stderr
     (run,) = json.loads(listed.stdout)
     assert run["status"] == "interrupted" and run["message_count"] == kept >= 2
-    shown = townhall("show", "last", env=cli_env)
-    assert shown.returncode == 0 and "Super Bowl" in shown.stdout
-    again = townhall("run", "A second pitch", "--model", "history", "--speed", "0", env=cli_env)
-    assert again.returncode == 0, again.stderr
+    shown = invoke("show", "last", env=cli_env)
+    assert shown.exit_code == 0 and "Super Bowl" in shown.stdout
+    again = invoke("run", "A second pitch", "--model", "history", "--speed", "0", env=cli_env)
+    assert again.exit_code == 0, again.stderr
     statuses = dict(sqlite3.connect(db).execute("SELECT title, status FROM runs").fetchall())
     assert statuses == {PITCH: "interrupted", "A second pitch": "finished"}
 
@@ -129,19 +131,19 @@ def test_sigint_ends_the_run_cleanly(cli_env):
 
 
 def test_replay_order_equals_original_order_and_export(cli_env, tmp_path):
-    assert townhall("run", PITCH, "--model", "history", "--speed", "0", "--seed", "4",
-                    env=cli_env).returncode == 0
+    assert invoke("run", PITCH, "--model", "history", "--speed", "0", "--seed", "4",
+                    env=cli_env).exit_code == 0
     con = sqlite3.connect(cli_env["TOWNHALL_DB"])
     originals = [t for (t,) in con.execute("SELECT text FROM messages ORDER BY seq")]
     assert len(originals) >= 3
 
-    replayed = townhall("replay", "last", "--speed", "0", env=cli_env)
-    assert replayed.returncode == 0, replayed.stderr
+    replayed = invoke("replay", "last", "--speed", "0", env=cli_env)
+    assert replayed.exit_code == 0, replayed.stderr
     positions = [replayed.stdout.find(text[:40]) for text in originals]
     assert all(p >= 0 for p in positions) and positions == sorted(positions)
 
     out = tmp_path / "run.jsonl"
-    assert townhall("export", "last", "--format", "jsonl", "-o", str(out), env=cli_env).returncode == 0
+    assert invoke("export", "last", "--format", "jsonl", "-o", str(out), env=cli_env).exit_code == 0
     events = [json.loads(line) for line in out.read_text().splitlines()]
     assert events[0]["type"] == "run"
     exported = [e["text"] for e in events if e["type"] == "message"]
@@ -149,11 +151,11 @@ def test_replay_order_equals_original_order_and_export(cli_env, tmp_path):
     seqs = [e["seq"] for e in events if "seq" in e]
     assert seqs == sorted(seqs)
 
-    md = townhall("export", "last", "--format", "md", env=cli_env)
-    assert md.returncode == 0 and md.stdout.startswith("# townhall run")
+    md = invoke("export", "last", "--format", "md", env=cli_env)
+    assert md.exit_code == 0 and md.stdout.startswith("# townhall run")
     assert all(text in md.stdout for text in originals)
-    bad = townhall("export", "last", "--format", "pdf", env=cli_env)
-    assert bad.returncode == 2 and "unknown format 'pdf'" in bad.stderr
+    bad = invoke("export", "last", "--format", "pdf", env=cli_env)
+    assert bad.exit_code == 2 and "unknown format 'pdf'" in bad.stderr
 
 
 def test_installed_package_ships_its_packs(tmp_path):

@@ -15,6 +15,7 @@ import websockets
 from tests.support.processes import townhall_command
 
 pytestmark = pytest.mark.slow
+REPLIES_WITHIN = 180.0
 
 
 # No --model is the README's main job as written: the embedded offline model, really loaded.
@@ -27,7 +28,7 @@ async def test_demo_serves_the_room_and_replies_land_in_the_transcript(cli_env, 
     try:
         url = None
         while url is None:
-            line = (await asyncio.wait_for(process.stdout.readline(), 30)).decode()
+            line = (await asyncio.wait_for(process.stdout.readline(), 60)).decode()
             assert line, (await process.stderr.read()).decode()
             found = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
             url = found and found.group(0)
@@ -36,13 +37,16 @@ async def test_demo_serves_the_room_and_replies_land_in_the_transcript(cli_env, 
             await ws.send(json.dumps({"op": "post", "ref": 1, "name": "Alex",
                                       "text": "Pitch: a $4M Super Bowl ad. @Jordan, @Priya?"}))
             personas = []
-            while len(personas) < 2:
-                frame = json.loads(await asyncio.wait_for(ws.recv(), 30))
-                assert frame["type"] != "error", frame
-                if frame["type"] == "message" and frame["author_kind"] == "persona":
-                    personas.append(frame["author_name"])
+            # One deadline for both replies, generous: the embedded model on a busy 2-core machine
+            # may take many seconds per reply, and that is slow, not broken.
+            async with asyncio.timeout(REPLIES_WITHIN):
+                while len(personas) < 2:
+                    frame = json.loads(await ws.recv())
+                    assert frame["type"] != "error", frame
+                    if frame["type"] == "message" and frame["author_kind"] == "persona":
+                        personas.append(frame["author_name"])
         process.send_signal(signal.SIGTERM)
-        out, err = await asyncio.wait_for(process.communicate(), 30)
+        out, err = await asyncio.wait_for(process.communicate(), 60)
     finally:
         if process.returncode is None:
             process.kill()

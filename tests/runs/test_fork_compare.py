@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
-
 import pytest
 
 from agents.backends.fake import FakeLLM
@@ -15,7 +13,7 @@ from bot.runs.fork import opening, plan_fork, start_arguments
 from bot.scenarios import make_scenario
 from bot.transcript import Transcript
 from bot.transcript.queries import load_run
-from tests.support.processes import townhall_command
+from tests.support.cli import invoke
 from tests.support.scenarios import rows, run_room
 
 PITCH = "Should we spend $2M on a Super Bowl ad? @tom @priya"
@@ -152,10 +150,8 @@ def test_meeting_fork_and_compare_from_the_command_line(tmp_path, cli_env):
         "## Super Bowl ad\nSpend $2M on one spot.\n\n## Podcast\nSponsor a podcast.\n"
     )
 
-    def townhall(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [*townhall_command(), *args], env=cli_env, capture_output=True, text=True, timeout=120
-        )
+    def townhall(*args: str):
+        return invoke(*args, env=cli_env)
 
     done = townhall(
         "run",
@@ -170,18 +166,18 @@ def test_meeting_fork_and_compare_from_the_command_line(tmp_path, cli_env):
         "--as",
         "Dana",
     )
-    assert done.returncode == 0, done.stderr
+    assert done.exit_code == 0, done.stderr
     assert "meeting adjourned" in done.stdout and "Action items" in done.stdout
     exported = townhall("export", "last", "--format", "md").stdout
     assert "## Minutes" in exported and "### Item 2: Podcast" in exported
     bad = townhall("run", "x", "--agenda", str(agenda))
-    assert bad.returncode == 2 and bad.stderr.strip().startswith("error:")
+    assert bad.exit_code == 2 and bad.stderr.strip().startswith("error:")
     assert "add --scenario meeting" in bad.stderr and "Traceback" not in bad.stderr
     first = townhall("runs", "--json").stdout
     forked = townhall("fork", "last", "--at", "1", "--text", "Spend $500k on podcasts instead.")
-    assert forked.returncode == 0, forked.stderr
+    assert forked.exit_code == 0, forked.stderr
     compared = townhall("compare", "last", first.split('"id": "')[1].split('"')[0])
-    assert compared.returncode == 0, compared.stderr
+    assert compared.exit_code == 0, compared.stderr
     assert "votes" in compared.stdout and "usage" in compared.stdout
 
 

@@ -84,6 +84,18 @@ class FakeServer(FakeHTTPServer):
         return web.json_response(payload, status=status, headers=headers)
 
 
+def default_answer(tool: str, last_user_text: str) -> dict[str, Any]:
+    """Varied but deterministic: the same conversation gets the same answer, in the shape of the
+    tool asked for (a decision, a vote, a feed action)."""
+    digest = int(hashlib.sha256(last_user_text.encode()).hexdigest()[:8], 16)
+    if tool == "vote":
+        return {"vote": ("for", "against", "abstain")[digest % 3],
+                "reason": f"Point {digest % 997} decides it for me."}
+    if tool == "feedchoice":
+        return {"action": ("like", "repost", "ignore")[digest % 3]}
+    return default_decision(last_user_text)
+
+
 def default_decision(last_user_text: str) -> dict[str, Any]:
     """Varied but deterministic: the same conversation gets the same decision."""
     digest = int(hashlib.sha256(last_user_text.encode()).hexdigest()[:8], 16)
@@ -211,7 +223,7 @@ class FakeAnthropic(FakeServer):
         if body.get("tools"):
             tool = body["tools"][0]["name"]
             content = [{"type": "tool_use", "id": "toolu_fake", "name": tool,
-                        "input": default_decision(last_text)}]
+                        "input": default_answer(tool, last_text)}]
             stop = "tool_use"
         else:
             content = [{"type": "text", "text": "I would want to see the numbers first."}]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import subprocess
 
 import pytest
 from rich.console import Console
@@ -12,18 +11,12 @@ from agents.backends.pool import LLMPool
 from agents.packs import bundled_pack_names, load_pack
 from bot.platforms.terminal import TerminalPlatform, TranscriptPrinter
 from bot.runs.session import run_session
-from tests.support.processes import townhall_command
+from tests.support.cli import invoke
 
 
 def test_personas_check_validates_every_bundled_pack(cli_env: dict[str, str]) -> None:
-    done = subprocess.run(
-        [*townhall_command(), "personas", "check"],
-        env=cli_env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert done.returncode == 0, done.stderr
+    done = invoke("personas", "check", env=cli_env)
+    assert done.exit_code == 0, done.stderr
     for name in ("board", "community", "focus-group"):
         assert f"ok  {name}:" in done.stdout
     assert set(bundled_pack_names()) >= {"board", "community", "focus-group"}
