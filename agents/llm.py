@@ -155,3 +155,17 @@ class LLM(Protocol):
     async def complete(self, request: LLMRequest) -> Completion: ...
 
     async def aclose(self) -> None: ...
+
+
+class WrappedLLM:
+    """A backend in front of another (the response cache, a batch's meter, a provider's batch
+    API): it speaks under the same name, with the same abilities, and closes what it wraps."""
+
+    def __init__(self, inner: LLM) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.decides = inner.decides
+        self.max_sentences = inner.max_sentences
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from agents.llm import LLM, Completion, LLMRequest
+from agents.llm import LLM, Completion, LLMRequest, WrappedLLM
 from agents.structured import is_usable
 
 
@@ -22,15 +22,12 @@ class CacheStore(Protocol):
     async def aclose(self) -> None: ...
 
 
-class CachedLLM:
+class CachedLLM(WrappedLLM):
     """Wraps any backend (the LLM protocol) with the response cache."""
 
     def __init__(self, inner: LLM, cache: CacheStore) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.cache = cache
-        self.name = inner.name
-        self.decides = inner.decides
-        self.max_sentences = inner.max_sentences
 
     async def complete(self, request: LLMRequest) -> Completion:
         key = request.cache_key(self.inner.name)
@@ -41,6 +38,3 @@ class CachedLLM:
         if is_usable(request, completion):
             await self.cache.put(key, completion)
         return completion
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()

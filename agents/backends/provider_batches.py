@@ -13,7 +13,7 @@ import asyncio
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
-from agents.llm import LLM, Completion, LLMError, LLMRequest
+from agents.llm import LLM, Completion, LLMError, LLMRequest, WrappedLLM
 
 
 @runtime_checkable
@@ -27,14 +27,11 @@ def has_batch_api(backend: LLM) -> bool:
     return isinstance(backend, BatchCapable)
 
 
-class ProviderBatchLLM:
+class ProviderBatchLLM(WrappedLLM):
     def __init__(self, backend: LLM, *, window: float = 2.0, max_batch: int = 10_000) -> None:
         if not has_batch_api(backend):
             raise LLMError(f"the model '{backend.name}' has no batch API")
-        self.backend = backend
-        self.name = backend.name
-        self.decides = backend.decides
-        self.max_sentences = backend.max_sentences
+        super().__init__(backend)
         self.window = window
         self.max_batch = max_batch
         self._waiting: list[tuple[LLMRequest, asyncio.Future[Completion]]] = []
@@ -65,7 +62,7 @@ class ProviderBatchLLM:
         if not live:
             return
         try:
-            results = await self.backend.complete_many([r for r, _ in live])
+            results = await self.inner.complete_many([r for r, _ in live])
             if len(results) != len(live):
                 raise LLMError(f"the batch API answered {len(results)} of {len(live)} requests")
         except Exception as exc:  # the whole batch failed: every caller gets the error

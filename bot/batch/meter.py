@@ -10,7 +10,7 @@ import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from agents.llm import LLM, CallRecord, Completion, LLMRequest
+from agents.llm import LLM, CallRecord, Completion, LLMRequest, WrappedLLM
 from bot.engine.budgets import RunTotals
 
 
@@ -38,15 +38,12 @@ class BatchMeter:
             self._on_over_budget(f"batch stopped: max-cost ${self.max_cost:g} reached")
 
 
-class MeteredLLM:
+class MeteredLLM(WrappedLLM):
     """The LLM protocol, passed through under the batch's semaphore and counted."""
 
     def __init__(self, inner: LLM, meter: BatchMeter) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.meter = meter
-        self.name = inner.name
-        self.decides = inner.decides
-        self.max_sentences = inner.max_sentences
 
     async def complete(self, request: LLMRequest) -> Completion:
         async with self.meter.semaphore:
