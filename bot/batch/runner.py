@@ -1,8 +1,8 @@
 """Run a batch's (variant, seed) jobs concurrently in this process, into one SQLite transcript.
 
-Each job is a headless room (it ends when the room falls quiet or on a per-run budget). All rooms
+Each job is a headless run (it ends when its room falls quiet or on a per-run budget). All runs
 share one transcript writer and one model-call semaphore (see meter.py). Stopping the batch (Ctrl-C,
-SIGTERM, `--max-cost`) stops the rooms in flight cleanly and marks them 'interrupted', so a resume
+SIGTERM, `--max-cost`) stops the runs in flight cleanly and marks them 'interrupted', so a resume
 runs them again; a run that has finished is never run twice.
 """
 
@@ -105,7 +105,7 @@ class JobRunner:
             await batching.aclose()
 
     def stop(self, reason: str) -> None:
-        """Start no new job; end the rooms in flight at their next step."""
+        """Start no new job; end the runs in flight at their next step."""
         if self.stop_reason is None:
             prefixed = reason.startswith(BATCH_STOP)
             self.stop_reason = reason if prefixed else f"{BATCH_STOP}: {reason}"

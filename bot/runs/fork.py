@@ -90,11 +90,11 @@ def opening(plan: ForkPlan, text: str) -> Callable[[Orchestrator], Awaitable[Non
     """After the prefix: the new version of the message, from the same author."""
     old = plan.replaced
 
-    async def post_new_version(room: Orchestrator) -> None:
+    async def post_new_version(engine: Orchestrator) -> None:
         if old.author_kind == "human":
-            await room.post_human(old.author_name, text, old.reply_to)
+            await engine.post_human(old.author_name, text, old.reply_to)
         else:
-            room.post(
+            engine.post(
                 old.author_id,
                 text,
                 reply_to=old.reply_to,

@@ -1,7 +1,7 @@
 """The transcript: an append-only SQLite log with one writer task that batches inserts.
 
 Callers enqueue events in order and go on; the writer commits whatever has queued up as one
-transaction (group commit), so a burst costs one commit and a SIGKILL loses at most that batch.
+transaction (group commit), so a burst costs one commit and a SIGKILL loses at most that group.
 """
 
 from __future__ import annotations
@@ -119,9 +119,9 @@ def _pid_alive(pid: int) -> bool:
 
 
 class Transcript:
-    def __init__(self, path: str | os.PathLike, *, max_batch: int = 2000) -> None:
+    def __init__(self, path: str | os.PathLike, *, max_group: int = 2000) -> None:
         self.path = Path(path)
-        self.max_batch = max_batch
+        self.max_group = max_group
         self.conn: aiosqlite.Connection | None = None
         self._pending: list[StoredEvent] = []
         self._wake = asyncio.Event()
@@ -129,7 +129,8 @@ class Transcript:
         self._idle.set()
         self._writer: asyncio.Task | None = None
         self._failure: BaseException | None = None
-        # Rooms sharing one transcript (a batch) must not interleave transactions on one connection.
+        # Runs sharing one transcript (`townhall batch`) must not interleave transactions on one
+        # connection.
         self._transaction = asyncio.Lock()
 
     async def __aenter__(self) -> Transcript:
@@ -190,20 +191,20 @@ class Transcript:
             await self._wake.wait()
             self._wake.clear()
             while self._pending:
-                batch = self._pending[: self.max_batch]
-                del self._pending[: self.max_batch]
+                group = self._pending[: self.max_group]
+                del self._pending[: self.max_group]
                 try:
-                    await self._commit(batch)
+                    await self._commit(group)
                 except Exception as exc:  # surface on the next append/flush, never half-apply
                     self._failure = exc
                     self._idle.set()
                     return
             self._idle.set()
 
-    async def _commit(self, batch: list[StoredEvent]) -> None:
+    async def _commit(self, group: list[StoredEvent]) -> None:
         assert self.conn
         groups: dict[type, list[tuple]] = {}
-        for event in batch:
+        for event in group:
             groups.setdefault(type(event), []).append(_row(event))
         async with self._transaction:
             await self.conn.execute("BEGIN")
