@@ -83,6 +83,10 @@ def _fix_for(err: dict) -> str:
         return "remove it or check its spelling"
     if kind in {"less_than_equal", "greater_than_equal", "greater_than", "less_than"}:
         return "use a number in the allowed range"
+    if kind == "list_type":
+        return "give a list, like [first thing, second thing]"
+    if kind in {"string_too_short", "string_too_long", "too_short", "too_long"}:
+        return "keep within the allowed size (see the message)"
     if kind == "string_pattern_mismatch":
         return "ids are lower-case letters, digits, '-' or '_'; colours are like #1abc9c"
     if kind.endswith("_type") or kind.endswith("_parsing"):

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 
 _ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,47}$"
+# A short phrase in plain words (what a stimulus might say), for the appraisal (agents.appraisal).
+Phrase = Annotated[str, StringConstraints(strip_whitespace=True, min_length=2, max_length=160)]
+MAX_PHRASES = 16
 _COLOR_PATTERN = r"^#[0-9a-fA-F]{6}$"
 
 
@@ -62,6 +65,10 @@ class Persona(Strict):
     bio: str = ""
     traits: list[str] = Field(default_factory=list)
     stances: dict[str, str] = Field(default_factory=dict)
+    # What the appraisal reads: topics they notice, what wins them over, what they object to.
+    interests: list[Phrase] = Field(default_factory=list, max_length=MAX_PHRASES)
+    values: list[Phrase] = Field(default_factory=list, max_length=MAX_PHRASES)
+    concerns: list[Phrase] = Field(default_factory=list, max_length=MAX_PHRASES)
     style: str = ""
     activity: Activity = Field(default_factory=Activity)
     model: str | None = None
