@@ -12,11 +12,18 @@ thresholds VADER's authors recommend.
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
 NEUTRAL_BAND = 0.05
+# Contempt VADER reads as neutral: telling people to go away, that they don't matter.
+_CONTEMPT = re.compile(
+    r"\b(shop (somewhere|elsewhere) else|go (somewhere|elsewhere) else|(we|i) (don'?t|do not) need "
+    r"(you|your)|take it or leave it|not our problem|deal with it|cry about it|nobody asked|"
+    r"too (stupid|dumb|lazy)|get over it)\b", re.IGNORECASE)
+CONTEMPT_SHIFT = 0.6
 # Valence on VADER's scale (-4 … +4) for words it does not know.
 _STANCE_WORDS = {
     "against": -1.0,
@@ -28,6 +35,16 @@ _STANCE_WORDS = {
     "liability": -1.2,
     "overspend": -1.5,
     "upside": 1.2,
+    "kill": -0.8,  # "a kill criterion" in a budget is prudence, not violence
+    # Insults in the plural, which VADER's lexicon lacks.
+    "idiots": -2.5,
+    "fools": -2.0,
+    "clowns": -1.8,
+    "garbage": -1.8,
+    "trash": -1.8,
+    "whiners": -1.8,
+    "freeloaders": -2.0,
+    "parasites": -2.5,
 }
 
 
@@ -40,7 +57,10 @@ def _analyzer() -> SentimentIntensityAnalyzer:
 
 @lru_cache(maxsize=16384)  # the same reply is judged by the minutes, the report and compare
 def score(text: str) -> float:
-    return float(_analyzer().polarity_scores(text)["compound"])
+    value = float(_analyzer().polarity_scores(text)["compound"])
+    if _CONTEMPT.search(text):
+        value = max(-1.0, min(value, 0.0) - CONTEMPT_SHIFT)
+    return value
 
 
 def stance(text: str) -> int:

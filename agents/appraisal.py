@@ -1,0 +1,242 @@
+"""How a persona appraises what was said, without a language model: does it touch what they care
+about (relevance), do they like it (valence), and why (the concern or value it hits, in the
+persona's own words from its file, or the tone it was said in).
+
+Every backend shares it: it drives who notices a message (the gate), the emoji, the stance of a
+rule-chosen reply, which past post the `history` backend answers with, what the embedded model is
+told, and votes; with a real model it is recorded next to the model's own decision.
+
+How: a persona's interests, values and concerns (and its stance topics) are embedded once
+(agents.embedding); a message is embedded once, sentence by sentence; each phrase's best cosine
+with any sentence becomes a hit in [0, 1]. Relevance is the strongest hit of any kind; valence is
+the strongest value hit minus the strongest concern hit, plus the message's tone (agents.tone):
+insults put anyone off, warmth wins a little goodwill.
+
+Embeddings see what a text is about, not which way it goes: "cutting the marketing budget" and
+"tripling the marketing budget" are close. So a phrase and a sentence that both say which way
+something moves (more of it, less of it, or "never" doing it), from short word lists, and say
+opposite ways, meet the other way round: a concern met in the opposite direction counts as a
+value, and a value as a concern. Personas with the same phrases (a grown
+population and its archetype) are appraised together: one matrix product per message, whatever
+the size of the room.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+
+from agents import tone
+from agents.embedding import SentenceEncoder, sentences, shared_encoder
+from agents.persona import Persona
+
+# A phrase "hits" a message from this cosine on, fully at HIT_FULL (all-MiniLM-L6-v2: unrelated
+# sentences score 0-0.3, a sentence about the very thing 0.5-0.8). Tuned on tests/unit/test_appraisal.py.
+HIT_FROM, HIT_FULL = 0.3, 0.6
+TONE_WEIGHT = 0.55  # how much the tone moves valence when the content touches nothing of theirs
+STANCE_BAND = 0.12  # |valence| below this is no clear stance
+OPPOSITE_WEIGHT = 0.8  # a concern met in the opposite direction is a value, a little weaker
+_MORE = re.compile(r"\b(spend\w*|increas\w*|rais\w*|hike\w*|tripl\w*|doubl\w*|expand\w*|"
+                   r"invest\w*|boost\w*|add\w*|more|grow\w*|hir(e|es|ing))\b", re.IGNORECASE)
+_LESS = re.compile(r"\b(cut\w*|reduc\w*|lower\w*|slash\w*|trim\w*|freez\w*|shrink\w*|halv\w*|"
+                   r"half[- ]price|discount\w*|on sale|downsiz\w*|lay(ing)? off|layoffs?|"
+                   r"scal(e|ing) back|pull(ing)? back|cancel\w*|scrap\w*|drop(ping)?|flat|"
+                   r"pause\w*|fewer|less)\b", re.IGNORECASE)
+_NEVER = re.compile(r"\b(never|will not|won'?t|no longer|refuse to|not going to|no plans? to)\b",
+                    re.IGNORECASE)
+_KINDS = ("interest", "value", "concern")
+Stance = Literal["for", "against", "neutral"]
+Why = Literal["value", "concern", "tone", "interest"]
+
+
+@dataclass(frozen=True, slots=True)
+class Appraisal:
+    relevance: float  # 0 … 1: how much it touches what they care about
+    valence: float  # -1 … +1: how much they like it
+    reason: str | None = None  # the value or concern it hits most, or how it was said
+    why: Why | None = None
+
+    @property
+    def stance(self) -> Stance:
+        if self.valence >= STANCE_BAND:
+            return "for"
+        return "against" if self.valence <= -STANCE_BAND else "neutral"
+
+    @property
+    def strength(self) -> float:
+        """How strongly they feel about it, 0 … 1: the urge to say something."""
+        return self.relevance * abs(self.valence)
+
+
+NEUTRAL = Appraisal(0.0, 0.0)
+
+
+@dataclass(frozen=True)
+class RoomAppraisal:
+    """One message as the whole room appraises it: arrays in persona order."""
+
+    relevance: np.ndarray
+    valence: np.ndarray
+    reason: np.ndarray  # index into Appraiser.phrases, or -1 (the tone, or nothing)
+    why: np.ndarray  # index into _WHY
+    tone: float
+
+
+_WHY: tuple[Why | None, ...] = (None, "interest", "value", "concern", "tone")
+_NEGATIVE_TONE, _POSITIVE_TONE = "the hostile tone", "the goodwill in it"
+
+
+def _phrases_of(persona: Persona) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """(interests, values, concerns); stance topics and what the persona says about them count as
+    interests: they name what the persona has views on."""
+    stances = tuple(f"{topic}: {view}" for topic, view in persona.stances.items())
+    return (tuple(persona.interests) + stances, tuple(persona.values), tuple(persona.concerns))
+
+
+def direction(text: str) -> int:
+    """+1: more of something, -1: less of it, 0: the text does not say (or says both)."""
+    return bool(_MORE.search(text)) - bool(_LESS.search(text))
+
+
+def _opposite(phrase_ways: np.ndarray, texts: list[str]) -> np.ndarray:
+    """(phrases × texts): does the text go the other way from the phrase? A text that refuses
+    to do something ("we will never sell your data") goes against anything it names."""
+    ways = np.array([direction(t) for t in texts], dtype=np.int8)
+    never = np.array([bool(_NEVER.search(t)) for t in texts])
+    ways = np.where(never, -np.where(ways == 0, 1, ways), ways)
+    phrase = np.where((phrase_ways[:, None] == 0) & never[None, :], 1, phrase_ways[:, None])
+    return phrase * ways[None, :] == -1
+
+
+def _jitter(seed: int, persona_id: str) -> float:
+    """A small, fixed lean per person and run: two members of one archetype are not clones."""
+    digest = hashlib.blake2b(f"{seed}:{persona_id}:lean".encode(), digest_size=4).digest()
+    return (int.from_bytes(digest, "big") / 0xFFFFFFFF - 0.5) * 0.08
+
+
+def _hit(cosine: np.ndarray) -> np.ndarray:
+    return np.clip((cosine - HIT_FROM) / (HIT_FULL - HIT_FROM), 0.0, 1.0).astype(np.float32)
+
+
+class Appraiser:
+    def __init__(self, personas: Sequence[Persona], *, seed: int = 0,
+                 encoder: SentenceEncoder | None = None) -> None:
+        self.personas = personas
+        self._encoder = encoder
+        self.seconds = 0.0  # time spent appraising (bench/bench_feed.py reports its share)
+        profiles: dict[tuple, int] = {}
+        self.profile_of = np.array([profiles.setdefault(_phrases_of(p), len(profiles))
+                                    for p in personas], dtype=np.int64)
+        self.jitter = np.array([_jitter(seed, p.id) for p in personas], dtype=np.float32)
+        self.phrases: list[str] = []
+        index: dict[str, int] = {}
+        # Per kind, a (profiles × longest list) table of phrase indices, -1 padded.
+        self._tables: list[np.ndarray] = []
+        for kind in range(len(_KINDS)):
+            rows = [[index.setdefault(text, len(index)) for text in phrases[kind]]
+                    for phrases in profiles]
+            width = max((len(r) for r in rows), default=0) or 1
+            table = np.full((len(rows), width), -1, dtype=np.int64)
+            for i, row in enumerate(rows):
+                table[i, :len(row)] = row
+            self._tables.append(table)
+        self.phrases = list(index)
+        self._directions = np.array([direction(p) for p in self.phrases], dtype=np.int8)
+        self._vectors: np.ndarray | None = None
+        self._by_text: dict[str, RoomAppraisal] = {}
+
+    @property
+    def encoder(self) -> SentenceEncoder:
+        if self._encoder is None:
+            self._encoder = shared_encoder()
+        return self._encoder
+
+    def _phrase_vectors(self) -> np.ndarray:
+        if self._vectors is None:
+            self._vectors = (self.encoder.encode(self.phrases) if self.phrases
+                             else np.zeros((0, 1), np.float32))
+        return self._vectors
+
+    def room(self, text: str) -> RoomAppraisal:
+        """The whole room's appraisal of a message (cached by text)."""
+        known = self._by_text.get(text)
+        if known is not None:
+            return known
+        started = time.perf_counter()
+        found = self._appraise(text)
+        if len(self._by_text) > 20_000:  # a long feed: keep memory bounded
+            self._by_text.clear()
+        self._by_text[text] = found
+        self.seconds += time.perf_counter() - started
+        return found
+
+    def _appraise(self, text: str) -> RoomAppraisal:
+        mood = tone.score(text)
+        n = len(self.profile_of)
+        hits = np.zeros(len(self.phrases), np.float32)
+        flipped = np.zeros(len(self.phrases), np.float32)  # met in the opposite direction
+        if self.phrases:
+            parts = sentences(text)
+            similar = self._phrase_vectors() @ self.encoder.encode(parts).T
+            other_way = _opposite(self._directions, parts)
+            hits = _hit(np.where(other_way, -1.0, similar).max(axis=1))
+            flipped = OPPOSITE_WEIGHT * _hit(np.where(other_way, similar, -1.0).max(axis=1))
+        interest, interest_phrase = self._strongest(0, hits)
+        value, value_phrase = self._strongest(1, hits, self._tables[2], flipped)
+        concern, concern_phrase = self._strongest(2, hits, self._tables[1], flipped)
+        content = value - concern
+        touched = np.maximum.reduce([interest, value, concern])
+        # An insult is aimed at everyone who reads it and puts anyone off; warmth draws a little
+        # attention, and wins goodwill in proportion to how much it concerns them at all.
+        relevance = np.maximum(touched, 0.8 * max(0.0, -mood) + 0.3 * max(0.0, mood))
+        reach = 1.0 if mood < 0 else np.maximum(touched, 0.25)
+        by_tone = TONE_WEIGHT * mood * reach * (1.0 - 0.5 * np.maximum(value, concern))
+        valence = content + by_tone
+        reason = np.where(content < 0, concern_phrase, value_phrase)
+        why = np.where(content < 0, 3, 2)
+        # Nothing of theirs at stake, or the tone says more: how it was said, or only a topic.
+        by_tone = (np.abs(content) < 0.15) | (np.abs(by_tone) > np.abs(content))
+        reason = np.where(by_tone, np.where(interest > 0, interest_phrase, -1), reason)
+        why = np.where(by_tone, np.where(abs(mood) >= 0.3, 4, np.where(interest > 0, 1, 0)), why)
+        p = self.profile_of
+        return RoomAppraisal(relevance[p].astype(np.float32),
+                             np.clip(valence[p] + self.jitter[:n], -1.0, 1.0).astype(np.float32),
+                             reason[p], why[p], mood)
+
+    def _strongest(self, kind: int, hits: np.ndarray, opposite: np.ndarray | None = None,
+                   flipped: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Per profile: the strongest hit of this kind (or of the opposite kind met the other
+        way round) and the phrase it came from (-1: none)."""
+        tables = [(self._tables[kind], hits)]
+        if opposite is not None:
+            tables.append((opposite, flipped))
+        best = np.zeros(len(self._tables[kind]), np.float32)
+        phrase = np.full(len(best), -1, dtype=np.int64)
+        for table, scores in tables:
+            scored = np.where(table >= 0, scores[np.maximum(table, 0)] if scores.size else 0.0, 0.0)
+            column = scored.argmax(axis=1)
+            top = scored[np.arange(len(table)), column]
+            better = top > best
+            best = np.where(better, top, best)
+            phrase = np.where(better, table[np.arange(len(table)), column], phrase)
+        return best, phrase
+
+    def of(self, persona: int, text: str) -> Appraisal:
+        """One persona's appraisal of a message."""
+        room = self.room(text)
+        return self.explain(room, persona)
+
+    def explain(self, room: RoomAppraisal, persona: int) -> Appraisal:
+        why = _WHY[int(room.why[persona])]
+        phrase = int(room.reason[persona])
+        if why == "tone":
+            reason = _NEGATIVE_TONE if room.tone < 0 else _POSITIVE_TONE
+        else:
+            reason = self.phrases[phrase] if phrase >= 0 else None
+        return Appraisal(float(room.relevance[persona]), float(room.valence[persona]), reason, why)
