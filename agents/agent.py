@@ -33,15 +33,7 @@ class Agent:
         self.persona = persona
         self.llm = llm
         self.names = names  # sanitize.room_names(), built once by the room: no scan per reply
-        self._interests: frozenset[str] | None = None
         self.prefix = persona_prefix(persona, room_name, room_topic)
-
-    @property
-    def interests(self) -> frozenset[str]:
-        """The words of the persona's stances and posts; what catches its eye in a feed."""
-        if self._interests is None:
-            self._interests = rules.interests(self.persona)
-        return self._interests
 
     def request(self, context: DecisionContext, prompt: str | ChatTurn,
                 answer: AnswerSchema | None = None) -> LLMRequest:

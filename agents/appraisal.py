@@ -58,15 +58,24 @@ Why = Literal["value", "concern", "tone", "interest"]
 @dataclass(frozen=True, slots=True)
 class Appraisal:
     relevance: float  # 0 … 1: how much it touches what they care about
-    valence: float  # -1 … +1: how much they like it
+    valence: float  # -1 … +1: how much they like this message
     reason: str | None = None  # the value or concern it hits most, or how it was said
     why: Why | None = None
+    # Where they stand on the matter under discussion (-1 … +1): for a reply in a thread, their
+    # own take on what started it, which may differ from how they take the reply itself.
+    position: float | None = None
+
+    @property
+    def lean(self) -> float:
+        """Their position on the matter if they have one here, else how they take the message."""
+        return self.valence if self.position is None else self.position
 
     @property
     def stance(self) -> Stance:
-        if self.valence >= STANCE_BAND:
+        """What they would argue: their position on the matter."""
+        if self.lean >= STANCE_BAND:
             return "for"
-        return "against" if self.valence <= -STANCE_BAND else "neutral"
+        return "against" if self.lean <= -STANCE_BAND else "neutral"
 
     @property
     def strength(self) -> float:
@@ -79,13 +88,32 @@ NEUTRAL = Appraisal(0.0, 0.0)
 
 @dataclass(frozen=True)
 class RoomAppraisal:
-    """One message as the whole room appraises it: arrays in persona order."""
+    """One message as the whole room appraises it, kept per profile (personas with the same
+    phrases) so a 10,000-member room costs a few numbers per message; `relevance` and `valence`
+    spread it over the personas, in persona order."""
 
-    relevance: np.ndarray
-    valence: np.ndarray
-    reason: np.ndarray  # index into Appraiser.phrases, or -1 (the tone, or nothing)
-    why: np.ndarray  # index into _WHY
+    profile_relevance: np.ndarray
+    profile_valence: np.ndarray
+    profile_reason: np.ndarray  # index into Appraiser.phrases, or -1 (the tone, or nothing)
+    profile_why: np.ndarray  # index into _WHY
     tone: float
+    profile_of: np.ndarray
+    jitter: np.ndarray
+
+    @property
+    def relevance(self) -> np.ndarray:
+        return self.profile_relevance[self.profile_of]
+
+    @property
+    def valence(self) -> np.ndarray:
+        return np.clip(self.profile_valence[self.profile_of] + self.jitter, -1.0, 1.0)
+
+    def relevance_of(self, persona: int) -> float:
+        return float(self.profile_relevance[self.profile_of[persona]])
+
+    def valence_of(self, persona: int) -> float:
+        raw = self.profile_valence[self.profile_of[persona]] + self.jitter[persona]
+        return float(min(1.0, max(-1.0, raw)))
 
 
 _WHY: tuple[Why | None, ...] = (None, "interest", "value", "concern", "tone")
@@ -178,7 +206,6 @@ class Appraiser:
 
     def _appraise(self, text: str) -> RoomAppraisal:
         mood = tone.score(text)
-        n = len(self.profile_of)
         hits = np.zeros(len(self.phrases), np.float32)
         flipped = np.zeros(len(self.phrases), np.float32)  # met in the opposite direction
         if self.phrases:
@@ -204,10 +231,8 @@ class Appraiser:
         by_tone = (np.abs(content) < 0.15) | (np.abs(by_tone) > np.abs(content))
         reason = np.where(by_tone, np.where(interest > 0, interest_phrase, -1), reason)
         why = np.where(by_tone, np.where(abs(mood) >= 0.3, 4, np.where(interest > 0, 1, 0)), why)
-        p = self.profile_of
-        return RoomAppraisal(relevance[p].astype(np.float32),
-                             np.clip(valence[p] + self.jitter[:n], -1.0, 1.0).astype(np.float32),
-                             reason[p], why[p], mood)
+        return RoomAppraisal(relevance.astype(np.float32), valence.astype(np.float32), reason, why,
+                             mood, self.profile_of, self.jitter)
 
     def _strongest(self, kind: int, hits: np.ndarray, opposite: np.ndarray | None = None,
                    flipped: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -233,10 +258,24 @@ class Appraiser:
         return self.explain(room, persona)
 
     def explain(self, room: RoomAppraisal, persona: int) -> Appraisal:
-        why = _WHY[int(room.why[persona])]
-        phrase = int(room.reason[persona])
+        profile = room.profile_of[persona]
+        why = _WHY[int(room.profile_why[profile])]
+        phrase = int(room.profile_reason[profile])
         if why == "tone":
             reason = _NEGATIVE_TONE if room.tone < 0 else _POSITIVE_TONE
         else:
             reason = self.phrases[phrase] if phrase >= 0 else None
-        return Appraisal(float(room.relevance[persona]), float(room.valence[persona]), reason, why)
+        return Appraisal(float(room.profile_relevance[profile]), room.valence_of(persona), reason,
+                         why)
+
+
+_own: dict[str, Appraiser] = {}
+
+
+def own_lean(persona: Persona, text: str) -> float:
+    """How the persona's own words lean (-1 … +1), read with its own appraisal: a line that
+    voices one of its concerns argues against, one that voices a value argues for."""
+    own = _own.get(persona.id)
+    if own is None or own.personas[0] is not persona:
+        own = _own[persona.id] = Appraiser([persona])
+    return own.of(0, text).valence

@@ -6,6 +6,8 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Literal
 
+from agents.appraisal import Appraisal
+
 
 @dataclass(frozen=True, slots=True)
 class VisibleMessage:
@@ -30,6 +32,7 @@ class DecisionContext:
     my_recent_texts: tuple[str, ...] = field(default_factory=tuple)
     seed: int = 0
     called_on: bool = False  # a chair gave this persona the floor: it is expected to answer
+    appraisal: Appraisal | None = None  # how the persona takes the message (agents.appraisal)
 
 
 class BlockWindow:

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from agents import rules
 from agents.agent import Agent, Outcome
+from agents.appraisal import NEUTRAL, STANCE_BAND
 from agents.context import DecisionContext
 from agents.decisions import FEED_CHOICE, IGNORE, Decision, FeedAction
 from agents.llm import CallRecord
 from agents.prompts import render_message
-from agents.tone import stance
 
 LIKE, REPOST = "❤️", "🔁"
 
@@ -60,22 +60,18 @@ def _as_outcome(choice: FeedAction, text: str | None, base: Outcome) -> Outcome:
 
 
 def rules_choice(agent: Agent, context: DecisionContext) -> FeedAction:
-    """The room's rules, read as a feed, and made to care what the post says: a post that touches
-    the persona's interests draws replies and reposts (when it is upbeat); one that does not gets
-    a like at most; a sour one is liked less."""
+    """The room's rules, read as a feed: a post that touches the persona hard draws a reply or a
+    quote (more often a quote, to their own followers, when they object), one they like a lot a
+    repost, one they mildly like a like; a post they dislike gets no like, and the rest is
+    scrolled past."""
+    seen = context.appraisal or NEUTRAL
     decision = rules.choose(agent.persona, context)
     rng = rules.rng_for(context.seed, agent.persona.id, context.trigger.id, "feed")
-    post = rules.words(context.trigger.text)
-    relevant = len(post & agent.interests) >= 2
-    mood = stance(context.trigger.text)
-    if decision.action == "reply" and not relevant:
-        decision = Decision(action="react", emoji=LIKE) if rng.random() < 0.5 else IGNORE
-    if decision.action == "react":
-        if mood < 0 and rng.random() < 0.5:
-            return "ignore"
-        return "repost" if mood > 0 and relevant and rng.random() < 0.5 else "like"
     if decision.action == "reply":
-        return "quote" if rng.random() < 0.25 else "reply"
+        return "quote" if rng.random() < (0.4 if seen.stance == "against" else 0.2) else "reply"
+    if decision.action == "react" and seen.valence > -STANCE_BAND:
+        strongly = seen.valence > 0.4 and seen.relevance > 0.4
+        return "repost" if strongly and rng.random() < 0.5 else "like"
     return "ignore"
 
 

@@ -1,12 +1,16 @@
 """The cheap speak-gate: who even considers a new message, decided without any model call.
 
 Vectorised over the whole room with numpy, so a message costs microseconds at 10,000 personas.
-Real people mostly lurk: talkativeness is the base chance, a mention or a reply to you raises it,
-recent speaking (cooldown) and a lot of speaking (fatigue) lower it.
+Real people mostly lurk: talkativeness is the base chance, what the message means to them (its
+pull, from the appraisal: how much it touches them, whether they disagree with its author) scales
+it, a mention or a reply to you raises it, recent speaking (cooldown) and a lot of speaking
+(fatigue) lower it. A human's post in a big room draws no more than a crowd's worth of people,
+however many it touches; in a small room everyone it touches looks.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,7 +29,11 @@ class GateSettings:
     fatigue: float = 0.8  # each message a persona has posted multiplies its chance by this
     max_exchange: int = 4  # cap on back-and-forth between the same two personas
     notice_delay: tuple[float, float] = (0.3, 1.0)  # × reply_delay: when the persona looks
-    compose_seconds: tuple[float, float] = (1.5, 4.5)  # how long writing takes once it looks
+    urgency_speedup: float = 0.6  # those a message touches hard look up to this much sooner
+    compose_seconds: tuple[float, float] = (1.0, 3.5)  # how long writing takes once it looks
+    # A human's post is looked at by at most about crowd_base + crowd_slope × √members people.
+    crowd_base: float = 4.0
+    crowd_slope: float = 2.0
 
 
 class SpeakGate:
@@ -42,12 +50,21 @@ class SpeakGate:
 
     def candidates(self, now: float, *, author: int | None, human_author: bool,
                    mentioned: Sequence[int] = (), replied_to: int | None = None,
-                   exchange_blocked: int | None = None) -> np.ndarray:
-        """Indices of personas that will consider this message, in persona order."""
+                   exchange_blocked: int | None = None,
+                   pull: np.ndarray | None = None) -> np.ndarray:
+        """Indices of personas that will consider this message, in persona order. `pull`: per
+        persona, how strongly the message draws them in (1 = as talkative as they are)."""
         s = self.settings
         p = self.talk + s.human_boost if human_author else self.talk.copy()
+        if pull is not None:
+            p *= pull
         p *= self.tiredness
         p[(now - self.last_spoke) < s.cooldown_seconds] *= s.cooldown_factor
+        if human_author:
+            crowd = s.crowd_base + s.crowd_slope * math.sqrt(len(p))
+            expected = float(np.minimum(p, 1.0).sum())
+            if expected > crowd:
+                p *= crowd / expected
         if replied_to is not None:
             p[replied_to] = max(p[replied_to], s.reply_to_me_chance)
         if exchange_blocked is not None:
@@ -61,10 +78,14 @@ class SpeakGate:
         self.busy[chosen] = True
         return chosen
 
-    def notice_delays(self, chosen: np.ndarray) -> np.ndarray:
-        """Seconds until each chosen persona looks at the room (drawn together: one call per message)."""
+    def notice_delays(self, chosen: np.ndarray, urgency: np.ndarray | None = None) -> np.ndarray:
+        """Seconds until each chosen persona looks at the room (drawn together: one call per
+        message); `urgency` (0 … 1 per persona) brings those a message touches hard in sooner."""
         lo, hi = self.settings.notice_delay
-        return self.delay[chosen] * self.rng.uniform(lo, hi, chosen.shape[0])
+        delays = self.delay[chosen] * self.rng.uniform(lo, hi, chosen.shape[0])
+        if urgency is not None:
+            delays *= 1.0 - self.settings.urgency_speedup * urgency[chosen]
+        return delays
 
     def notice_delay(self, persona: int) -> float:
         lo, hi = self.settings.notice_delay

@@ -1,18 +1,22 @@
-"""Rule-based choice of reply / react / ignore, for backends too small (or not models at all) to choose.
+"""Reply / react / ignore chosen by rules, for backends too small (or not models at all) to choose:
+read from how the persona takes the message (agents.appraisal), so what was said decides.
 
-Deterministic per (seed, persona, message), so the choice does not depend on scheduling order.
+The harder a message touches what a persona cares about, the likelier a reply (a human's post more
+so); a milder touch gets a reaction, whose emoji says which way they lean; the rest is scrolled
+past. Deterministic per (seed, persona, message), so the choice does not depend on scheduling.
 """
 
 from __future__ import annotations
 
 import hashlib
 import random
-import re
 
+from agents.appraisal import NEUTRAL, STANCE_BAND, Appraisal
 from agents.context import DecisionContext
 from agents.decisions import Decision
 from agents.persona import Persona
-from agents.tone import stance
+
+MAX_REPLY_CHANCE = 0.92
 
 
 def rng_for(seed: int, persona_id: str, message_id: int, salt: str = "") -> random.Random:
@@ -20,39 +24,37 @@ def rng_for(seed: int, persona_id: str, message_id: int, salt: str = "") -> rand
     return random.Random(int.from_bytes(digest.digest(), "big"))
 
 
-_WORD = re.compile(r"[a-z][a-z0-9'$%]{3,}")
-
-
-def words(text: str) -> frozenset[str]:
-    return frozenset(_WORD.findall(text.lower()))
-
-
-def interests(persona: Persona) -> frozenset[str]:
-    """What a persona cares about: the words of its stances and of its own posts."""
-    return words(" ".join([*persona.stances, *persona.stances.values(),
-                           *(ex.text for ex in persona.examples)]))
-
-
-def pick_emoji(persona: Persona, text: str, rng: random.Random) -> str:
+def pick_emoji(persona: Persona, valence: float, rng: random.Random) -> str:
+    """Convention for persona files: the first emoji agrees, the last doubts, any other is
+    a shrug."""
     emoji = persona.activity.emoji
-    mood = stance(text)
-    if len(emoji) >= 2 and mood != 0:
-        # Convention for persona files: the first emoji is their agreeing one, the last their doubtful one.
-        return emoji[0] if mood > 0 else emoji[-1]
-    return rng.choice(emoji)
+    if len(emoji) >= 2 and abs(valence) >= STANCE_BAND:
+        return emoji[0] if valence > 0 else emoji[-1]
+    middle = emoji[1:-1] or emoji
+    return rng.choice(middle)
+
+
+def why(seen: Appraisal) -> str:
+    """A few words for the decision log: which way they lean, and on what."""
+    lean = {"for": "backs it", "against": "objects", "neutral": "no strong view"}[seen.stance]
+    return f"{lean}: {seen.reason}" if seen.reason else lean
 
 
 def choose(persona: Persona, context: DecisionContext, placeholder_text: str = "…") -> Decision:
     """Pick the action; a reply gets `placeholder_text`, which the caller replaces with real text."""
     rng = rng_for(context.seed, persona.id, context.trigger.id, "rules")
+    seen = context.appraisal or NEUTRAL
     if context.mentioned or context.replied_to_me:
-        return Decision(action="reply", text=placeholder_text, reason="addressed directly")
-    react_p = persona.activity.reaction_propensity
-    reply_share = 0.75 if context.trigger.author_kind == "human" else 0.45
+        return Decision(action="reply", text=placeholder_text, reason=f"addressed; {why(seen)}")
+    urge = seen.relevance * abs(seen.valence)
+    human = 0.2 if context.trigger.author_kind == "human" else 0.0
+    reply = min(MAX_REPLY_CHANCE, 0.08 + 1.6 * urge + human * seen.relevance)
+    react = (1 - reply) * min(0.9, persona.activity.reaction_propensity * (0.4 + 1.6 * seen.relevance))
     roll = rng.random()
-    if roll < react_p:
-        return Decision(action="react", emoji=pick_emoji(persona, context.trigger.text, rng),
-                        reason="a reaction says enough")
-    if roll < react_p + (1 - react_p) * reply_share:
-        return Decision(action="reply", text=placeholder_text, reason="has something to add")
-    return Decision(action="ignore", reason="nothing to add")
+    if roll < reply:
+        return Decision(action="reply", text=placeholder_text, reason=why(seen))
+    if roll < reply + react:
+        return Decision(action="react", emoji=pick_emoji(persona, seen.valence, rng),
+                        reason=why(seen))
+    return Decision(action="ignore", reason="nothing to add" if seen.relevance >= 0.3
+                    else "not their concern")

@@ -1,42 +1,28 @@
 """A member's vote on a motion: structured output from a model that can decide, rules otherwise.
 
-The rules read what the member said on the item (agents.tone) and, failing that, their
-stances on the topic, so a history-backed or local-model board still votes in character.
+The rules vote on the item itself: how the motion strikes the member (the appraisal: which of
+their concerns or values it hits), moved by what they argued in the debate and by questions the
+presenter left unanswered. A routine motion that touches none of their concerns carries, as
+routine business does at a board; the reason always names the concern or value at stake.
 """
 
 from __future__ import annotations
 
-import re
 from html import escape
 
 from agents.agent import Agent, Outcome, Source
+from agents.appraisal import NEUTRAL, Appraisal, own_lean
 from agents.context import DecisionContext
 from agents.decisions import VOTE, Decision, Vote, VoteChoice
 from agents.llm import CallRecord
 from agents.persona import Persona
-from agents.sanitize import first_sentences
-from agents.tone import stance
 
 LABEL = {"for": "For", "against": "Against", "abstain": "Abstain"}
 BALLOT = "🗳️"
-
-
-# How a board member leans, beyond plain positive/negative words: doubts (questions, risk, proof,
-# payback) against appetite (growth, bold, ready). Rules only; a model that decides votes itself.
-_DOUBT = re.compile(
-    r"\?|\b(distrust\w*|cautious|rather|hates?|measur\w*|substantiat\w*|"
-    r"lawsuits?|payback|runway|alternatives|load-test|unless|only if)\b",
-    re.IGNORECASE,
-)
-_APPETITE = re.compile(
-    r"\b(loves?|believes?|enthusiastic|bold|big|window|growth|ready|ship it|"
-    r"happy|finally|in if|opportunity)\b",
-    re.IGNORECASE,
-)
-
-
-def lean(text: str) -> int:
-    return 2 * stance(text) + len(_APPETITE.findall(text)) - len(_DOUBT.findall(text))
+SAID_WEIGHT = 0.35  # what they argued in the debate moves the vote, the item decides it
+UNANSWERED_WEIGHT = 0.25  # each question the presenter left unanswered counts against
+ROUTINE_BELOW = 0.3  # a motion this little relevant to them is routine business
+AGAINST_AT, FOR_AT = -0.15, 0.12
 
 
 def vote_prompt(context: DecisionContext, motion: str, said: tuple[str, ...]) -> str:
@@ -48,20 +34,32 @@ def vote_prompt(context: DecisionContext, motion: str, said: tuple[str, ...]) ->
     )
 
 
-def rules_vote(persona: Persona, said: tuple[str, ...], unanswered: int = 0) -> Vote:
-    """For backends that cannot decide: how what they said leans, then their stances; a question
-    the presenter left unanswered counts against."""
-    stances = [f"{topic}: {stance}" for topic, stance in persona.stances.items()]
-    # Stances are where they stand for good; what they said on the item tips the balance.
-    score = sum(lean(t) for t in said) + 2 * sum(lean(t) for t in stances) - 2 * unanswered
-    if score == 0:
-        return Vote(vote="abstain", reason="I have not heard enough to decide either way.")
-    choice: VoteChoice = "for" if score > 0 else "against"
-    sign = 1 if score > 0 else -1
-    basis = max([*said, *stances], key=lambda t: sign * lean(t), default="")
-    if unanswered and choice == "against" and sign * lean(basis) <= 0:
-        basis = "My question was not answered."
-    return Vote(vote=choice, reason=first_sentences(basis, 1)[:300])
+def rules_vote(persona: Persona, motion: Appraisal, said: tuple[str, ...] = (),
+               unanswered: int = 0) -> Vote:
+    """For backends that cannot decide: the vote and its reason, from the motion's appraisal."""
+    argued = sum(own_lean(persona, t) for t in said) / len(said) if said else 0.0
+    score = motion.lean + SAID_WEIGHT * argued - UNANSWERED_WEIGHT * unanswered
+    at_stake = motion.reason
+    choice: VoteChoice
+    if score <= AGAINST_AT:
+        choice = "against"
+        if motion.why == "concern":
+            reason = f"it means {at_stake}."
+        elif unanswered:
+            reason = "my question was not answered."
+        else:
+            reason = f"{at_stake or 'what I heard'} does not persuade me."
+    elif score >= FOR_AT:
+        choice = "for"
+        reason = (f"it brings {at_stake}." if motion.why == "value"
+                  else "it is sound, and I heard nothing against it.")
+    elif motion.relevance < ROUTINE_BELOW:
+        choice, reason = "for", "routine business; it touches none of my concerns."
+    else:
+        choice = "abstain"
+        reason = (f"it touches {at_stake}, but I am not persuaded either way." if at_stake
+                  else "I have not heard enough to decide either way.")
+    return Vote(vote=choice, reason=reason[0].upper() + reason[1:])
 
 
 def ballot_text(vote: Vote) -> str:
@@ -74,10 +72,10 @@ def one_line(vote: Vote) -> Vote:
     return vote.model_copy(update={"reason": " ".join(vote.reason.split())[:300]})
 
 
-async def cast_vote(
-    agent: Agent, context: DecisionContext, motion: str, said: tuple[str, ...], unanswered: int = 0
-) -> Outcome:
-    """The member's vote as an Outcome: a reply that shows the ballot, with the Vote as payload."""
+async def cast_vote(agent: Agent, context: DecisionContext, motion: str, said: tuple[str, ...],
+                    unanswered: int = 0, item: Appraisal | None = None) -> Outcome:
+    """The member's vote as an Outcome: a reply that shows the ballot, with the Vote as payload.
+    `item`: how the member takes the motion (for the rules; a model reads the motion itself)."""
     calls: list[CallRecord] = []
     source: Source = "rules"
     error = None
@@ -88,7 +86,7 @@ async def cast_vote(
         )
         source = "model" if vote is not None else "fallback"
     if vote is None:  # rules for backends that cannot decide, and a safe vote when a model fails
-        vote = rules_vote(agent.persona, said, unanswered)
+        vote = rules_vote(agent.persona, item or context.appraisal or NEUTRAL, said, unanswered)
     vote = one_line(vote)
     decision = Decision(action="reply", text=ballot_text(vote), reason=f"vote: {vote.vote}")
     return Outcome(decision, source, calls, error, payload=vote)

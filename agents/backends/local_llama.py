@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from agents.backends.past_posts import PastPostsLLM, by_relevance
+from agents.backends.past_posts import PastPostsLLM, fitting_posts
 from agents.context import DecisionContext
 from agents.llm import Completion, LLMError, LLMRequest, Usage
 from agents.persona import Persona
@@ -85,7 +85,7 @@ def chat_for(persona: Persona, context: DecisionContext) -> list[dict[str, str]]
     system += " Answer in one or two short sentences, in your own voice."
     messages = [{"role": "system", "content": system}]
     topics = list(persona.stances) or ["this"]
-    examples = by_relevance([ex.text.strip() for ex in persona.examples], context)
+    examples = [text.strip() for text in fitting_posts(persona, context)]
     for i, example in enumerate(reversed(examples[:FEW_SHOT_EXAMPLES])):
         question = f"What do you think about {topics[i % len(topics)]}?"
         messages.append({"role": "user", "content": question})

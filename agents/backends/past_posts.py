@@ -1,35 +1,45 @@
-"""`history`: no model at all. A persona answers with the most relevant of its own past posts.
+"""`history`: no model at all. A persona answers with the one of its own past posts that best
+fits: on the message's topic, and saying what the persona thinks of it.
 
-A free dry run, and the baseline a real model has to beat.
+Each past post's own lean is read once with the persona's own appraisal (a post that voices one
+of their concerns argues against, one that voices a value argues for); the lean wanted is the
+persona's stance from the turn's appraisal. A free dry run, and the baseline a real model has to
+beat. The embedded model (agents.backends.local_llama) uses the same ranking for its examples.
 """
 
 from __future__ import annotations
 
-import re
+import numpy as np
 
+from agents.appraisal import STANCE_BAND, own_lean
 from agents.context import DecisionContext
+from agents.embedding import shared_encoder
 from agents.llm import Completion, LLMError, LLMRequest
+from agents.persona import Persona
 
-_WORD = re.compile(r"[a-z0-9$%']{3,}")
-_STOP = frozenset(
-    "the and for that this with you your are was were have has not but our they their what when "
-    "will would should could about from just than then them into its it's all any can more some "
-    "very who how why".split()
-)
+STANCE_WEIGHT = 0.35  # a post that argues their side beats a slightly more on-topic one
+NEARBY_WEIGHT = 0.3  # the last few messages count too, a little
 
-
-def _words(text: str) -> frozenset[str]:
-    return frozenset(w for w in _WORD.findall(text.lower()) if w not in _STOP)
-
-
-def by_relevance(candidates: list[str], context: DecisionContext) -> list[str]:
-    """Most relevant to the message (and, less, to the last few before it) first; on a tie, the
-    order of the persona file (its most typical posts first)."""
-    wanted = _words(context.trigger.text)
-    nearby = _words(" ".join(m.text for m in context.window[-4:]))
-    order = {text: i for i, text in reversed(list(enumerate(candidates)))}
-    return sorted(candidates, key=lambda t: (-(2 * len(_words(t) & wanted)
-                                               + len(_words(t) & nearby)), order[t]))
+def fitting_posts(persona: Persona, context: DecisionContext) -> list[str]:
+    """The persona's past posts, best first, leaving out what it said lately: the most on topic
+    (the message, and less its last few neighbours) that says the persona's side of it."""
+    said = set(context.my_recent_texts)
+    posts = [ex.text for ex in persona.examples if ex.text not in said]
+    if not posts:
+        return []
+    encoder = shared_encoder()
+    vectors = encoder.encode(posts)
+    topic = vectors @ encoder.encode([context.trigger.text])[0]
+    nearby = [m.text for m in context.window[-4:] if m.id != context.trigger.id]
+    if nearby:
+        topic = topic + NEARBY_WEIGHT * (vectors @ encoder.encode(nearby).T).max(axis=1)
+    lean = context.appraisal.lean if context.appraisal else 0.0
+    post_lean = np.array([own_lean(persona, p) for p in posts])
+    side = (np.clip(np.sign(lean) * post_lean * 2.0, -1.0, 1.0) if abs(lean) >= STANCE_BAND
+            else -np.abs(post_lean))  # no view of their own: a measured post, not a strong one
+    score = topic + STANCE_WEIGHT * side
+    order = sorted(range(len(posts)), key=lambda i: (-score[i], i))  # ties: the file's order
+    return [posts[i] for i in order]
 
 
 class PastPostsLLM:
@@ -41,13 +51,12 @@ class PastPostsLLM:
         persona, context = request.persona, request.context
         if persona is None or context is None:
             raise LLMError("the history backend needs the persona and its context")
-        said = set(context.my_recent_texts)
-        candidates = [ex.text for ex in persona.examples if ex.text not in said]
-        if not candidates:
-            candidates = [f"{topic}: {stance}" for topic, stance in persona.stances.items()]
-        if not candidates:
+        best = fitting_posts(persona, context)
+        if not best:
+            best = [f"{topic}: {stance}" for topic, stance in persona.stances.items()]
+        if not best:
             raise LLMError(f"{persona.id} has no example posts or stances to answer with")
-        return Completion(text=by_relevance(candidates, context)[0], model=self.name)
+        return Completion(text=best[0], model=self.name)
 
     async def aclose(self) -> None:
         return None

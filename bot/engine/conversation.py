@@ -29,10 +29,12 @@ class Conversation:
         self._mentions: dict[int, tuple[int, ...]] = {}
         self._window = BlockWindow(window, window_block)
         self._said: list[deque[str]] = [deque(maxlen=RECENT_SAID) for _ in personas]
+        self._roots: dict[int, int] = {}  # message → the message that started its thread
 
     def add(self, message: VisibleMessage) -> int | None:
         """Take a message in; returns its author's persona index (None for a human)."""
         self._messages[message.id] = message
+        self._roots[message.id] = self._roots.get(message.reply_to, message.id)
         self._window.append(message)
         self._mentions[message.id] = self._mentioned(message.text)
         author = self._index.get(message.author_id)
@@ -51,6 +53,10 @@ class Conversation:
     def index_of(self, author_id: str) -> int | None:
         """The persona index of an author, or None for a human."""
         return self._index.get(author_id)
+
+    def root_of(self, message_id: int) -> int:
+        """The message its reply chain started from (itself, if it replies to nothing)."""
+        return self._roots.get(message_id, message_id)
 
     def mentions(self, message_id: int) -> tuple[int, ...]:
         return self._mentions[message_id]

@@ -18,10 +18,11 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 from agents.agent import Agent, Outcome
+from agents.appraisal import Appraiser
 from agents.context import DecisionContext, VisibleMessage
 from agents.decisions import IGNORE
 from agents.gate import SpeakGate
@@ -33,6 +34,7 @@ from bot.engine.budgets import RunTotals
 from bot.engine.clock import SimClock
 from bot.engine.conversation import Conversation
 from bot.engine.human_input import HumanInputError, checked_emoji, checked_text, human_id
+from bot.engine.opinions import Opinions
 from bot.engine.policy import Act, Policy, Timer, Turn
 from bot.engine.schedule import NEVER, Schedule
 from bot.engine.settings import RunSettings
@@ -73,6 +75,7 @@ class Orchestrator:
         self.totals = RunTotals()
         self.conversation = Conversation(self.personas, settings.window, settings.window_block,
                                          settings.gate.max_exchange)
+        self.opinions = Opinions(Appraiser(self.personas, seed=settings.seed), self.conversation)
         self._names: dict[str, str] = {p.id: p.name for p in self.personas}
         self._reacted: set[tuple[str, int, str]] = set()  # (author id, message id, emoji)
         self.queue = Schedule()
@@ -230,6 +233,7 @@ class Orchestrator:
         self.totals.messages += not inherited  # a fork's copied prefix is not this run's doing
         if author is not None:
             self.gate.spoke(author, vtime)
+            self.opinions.spoke(visible, author)
         reached = self.settings.budgets.messages_reached(self.totals)
         if reached:
             self.request_stop(reached)
@@ -256,27 +260,6 @@ class Orchestrator:
     def open_context(self, turn: Turn) -> DecisionContext:
         return self.conversation.open_context(turn.persona, turn.trigger_id, self.pack.room.name,
                                               self.pack.room.topic, self.settings.seed)
-
-    def offer_turns(self, message: VisibleMessage, author: int | None, vtime: float,
-                    muted: frozenset[int] = frozenset()) -> list[int]:
-        """Turns for everyone the speak-gate lets through (mentions, replies, talkativeness,
-        cooldowns), except `muted`; returns who got one."""
-        parent = self.message(message.reply_to)
-        chosen = self.gate.candidates(
-            vtime, author=author, human_author=message.author_kind == "human",
-            mentioned=self.mentions(message.id),
-            replied_to=self.index_of(parent.author_id) if parent else None,
-            exchange_blocked=(self.conversation.exchange_partner(author, message.reply_to)
-                              if author is not None else None))
-        given = []
-        for persona, notice in zip(chosen.tolist(), self.gate.notice_delays(chosen).tolist(),
-                                   strict=True):
-            if persona in muted:
-                self.gate.done(persona)
-                continue
-            self.give_turn(persona, message.id, vtime + notice)
-            given.append(persona)
-        return given
 
     def give_turn(self, persona: int, trigger_id: int, due: float, *, act: Act | None = None,
                   context: DecisionContext | None = None, tag: Any = None) -> Turn:
@@ -392,6 +375,11 @@ class Orchestrator:
     def _launch(self, turn: Turn) -> None:
         landing = turn.due + self.gate.compose_delay()
         context = turn.context or self.policy.context(turn)
+        if context.appraisal is None:  # how the persona takes what it is about to answer
+            trigger = self.message(turn.trigger_id)
+            context = replace(context, appraisal=self.opinions.of_turn(
+                turn.persona, turn.trigger_id, self.index_of(trigger.author_id)))
+        turn.context = context
         self.queue.deciding(turn, landing, asyncio.create_task(self._decide(turn, context)))
 
     async def _decide(self, turn: Turn, context: DecisionContext) -> Outcome:
@@ -419,10 +407,10 @@ class Orchestrator:
             failing = self.totals.add_call(call)
             if failing:
                 self.request_stop(failing)
-        decision = outcome.decision
+        decision, seen = outcome.decision, turn.context.appraisal if turn.context else None
         self.record(DecisionEvent(self.run_id, next(self._seq), persona.id, turn.trigger_id,
                                    decision.action, outcome.source, wall, now, decision.reason,
-                                   outcome.error))
+                                   outcome.error, seen))
         if decision.action == "reply" and self.clock.speed:
             self._publish(TypingEvent(self.run_id, persona.id, persona.name, False))
         self.policy.apply(turn, outcome)

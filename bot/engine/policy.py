@@ -15,12 +15,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import numpy as np
+
 from agents.agent import Agent, Outcome
 from agents.context import DecisionContext, VisibleMessage
 from agents.gate import SpeakGate
 from agents.packs import Pack
 from agents.persona import Persona
 from bot.engine.clock import SimClock
+from bot.engine.conversation import Conversation
+from bot.engine.opinions import Opinions
 from bot.engine.settings import RunSettings
 from bot.transcript.events import MessageEvent, StoredEvent
 
@@ -59,6 +63,8 @@ class Engine(Protocol):
     settings: RunSettings
     clock: SimClock
     gate: SpeakGate
+    conversation: Conversation
+    opinions: Opinions
 
     @property
     def next_seq(self) -> int: ...
@@ -72,9 +78,6 @@ class Engine(Protocol):
     def said(self, persona: int) -> tuple[str, ...]: ...
 
     def open_context(self, turn: Turn) -> DecisionContext: ...
-
-    def offer_turns(self, message: VisibleMessage, author: int | None, vtime: float,
-                    muted: frozenset[int] = frozenset()) -> list[int]: ...
 
     def give_turn(self, persona: int, trigger_id: int, due: float, *, act: Act | None = None,
                   context: DecisionContext | None = None, tag: Any = None) -> Turn: ...
@@ -132,6 +135,30 @@ class Policy:
                         reply_to=turn.trigger_id, thread_id=trigger.thread_id if trigger else None)
         elif decision.action == "react":
             engine.react(turn.persona, turn.trigger_id, decision.emoji or "")
+
+    def offer_turns(self, message: VisibleMessage, author: int | None, vtime: float,
+                    muted: frozenset[int] = frozenset()) -> list[int]:
+        """Turns for everyone the speak-gate lets through (the message's pull on them, mentions,
+        replies, talkativeness, cooldowns), except `muted`; returns who got one."""
+        engine = self.engine
+        parent = engine.message(message.reply_to)
+        pull = engine.opinions.pull(message, author)
+        chosen = engine.gate.candidates(
+            vtime, author=author, human_author=message.author_kind == "human",
+            mentioned=engine.mentions(message.id), pull=pull,
+            replied_to=engine.index_of(parent.author_id) if parent else None,
+            exchange_blocked=(engine.conversation.exchange_partner(author, message.reply_to)
+                              if author is not None else None))
+        urgency = np.clip((pull - 0.3) / 1.5, 0.0, 1.0)
+        given = []
+        for persona, notice in zip(chosen.tolist(),
+                                   engine.gate.notice_delays(chosen, urgency).tolist(), strict=True):
+            if persona in muted:
+                engine.gate.done(persona)
+                continue
+            engine.give_turn(persona, message.id, vtime + notice)
+            given.append(persona)
+        return given
 
     def on_quiet(self) -> bool:
         """Nothing is pending. Return True if the scenario scheduled more (its next phase)."""

@@ -10,4 +10,4 @@ class Discussion(Policy):
     name = "discussion"
 
     def on_message(self, message: VisibleMessage, author: int | None, vtime: float) -> None:
-        self.engine.offer_turns(message, author, vtime)
+        self.offer_turns(message, author, vtime)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from agents.appraisal import Appraisal
 from agents.llm import CallRecord
 
 AuthorKind = Literal["human", "persona"]
@@ -52,6 +53,9 @@ class DecisionEvent:
     vtime: float
     reason: str | None = None
     error: str | None = None
+    # How the persona took the message before deciding (on every backend, so a real model's
+    # choice can be compared with the offline appraisal).
+    appraisal: Appraisal | None = None
 
 
 @dataclass(frozen=True, slots=True)

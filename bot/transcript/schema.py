@@ -145,6 +145,13 @@ MIGRATIONS: list[str] = [
         created_at REAL NOT NULL
     );
     """,
+    # The appraisal (agents.appraisal) next to every decision: how the persona took the message
+    # (relevance 0-1, valence -1..1, the concern or value it hit), on every backend.
+    """
+    ALTER TABLE decisions ADD COLUMN relevance REAL;
+    ALTER TABLE decisions ADD COLUMN valence REAL;
+    ALTER TABLE decisions ADD COLUMN appraisal TEXT;
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

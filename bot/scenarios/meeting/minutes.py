@@ -127,18 +127,19 @@ def render_minutes(
             actions.append(
                 (f"Revise “{item.title}” to meet the objections and resubmit", presenter)
             )
-        against = [
-            (n, v.reason) for n, v in record.votes.items() if v.vote == "against" and v.reason
-        ]
-        actions += [
-            (f"Follow up with {n} on: “{_quote(r, 100)}”", presenter) for n, r in against[:2]
-        ]
+        objectors: dict[str, list[str]] = {}  # one follow-up per objection, with everyone who made it
+        for name, vote in record.votes.items():
+            if vote.vote == "against" and vote.reason:
+                objectors.setdefault(vote.reason, []).append(name)
+        actions += [(f"Follow up with {' and '.join(names)} on: “{_quote(reason, 100)}”", presenter)
+                    for reason, names in list(objectors.items())[:2]]
     if agenda is not None:
         missed = [it for it in agenda.items if it.number not in reached]
         for it in missed:
             lines += ["", f"### Item {it.number}: {it.title}", "", "_Not reached._"]
             actions.append((f"Put “{it.title}” on the next agenda", chair))
     actions.append(("Circulate these minutes to the board", chair))
+    actions = list(dict.fromkeys(actions))  # one follow-up per thing, however often it came up
     lines += ["", "### Action items", "", "| # | action | owner |", "|---|---|---|"]
     lines += [
         f"| {i} | {a.replace('|', '/')} | {owner} |" for i, (a, owner) in enumerate(actions, 1)

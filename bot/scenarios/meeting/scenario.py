@@ -119,7 +119,7 @@ class Meeting(Policy):
         if message.author_kind == "human":
             self._human(message, vtime)
         elif self.phase == "debate" and not self._time_up():
-            self.engine.offer_turns(message, author, vtime, self.muted)
+            self.offer_turns(message, author, vtime, self.muted)
 
     def _human(self, message: VisibleMessage, vtime: float) -> None:
         if self.agenda is None:
@@ -137,13 +137,13 @@ class Meeting(Policy):
             )
             self._later(1.5, lambda: self._thank(message.author_name, wait.then))
             if self.phase == "debate":  # the floor may take up the answer
-                self.engine.offer_turns(message, None, vtime, self.muted)
+                self.offer_turns(message, None, vtime, self.muted)
             return
         if self.phase in ("calling", "debate"):
             self._later(
                 1.0, lambda: self._say(f"The chair recognises {message.author_name}.", message.id)
             )
-            self.engine.offer_turns(message, None, vtime, self.muted)
+            self.offer_turns(message, None, vtime, self.muted)
 
     def _thank(self, name: str, then: str) -> None:
         self._say(f"Thank you, {name}.")
@@ -205,7 +205,7 @@ class Meeting(Policy):
         if not self.queue:
             self.phase = "debate"
             message = self._say("Thank you all. The floor is open.")
-            self.engine.offer_turns(self.engine.message(message), self.chair, self.engine.clock.now, self.muted
+            self.offer_turns(self.engine.message(message), self.chair, self.engine.clock.now, self.muted
             )
             return
         member = self.queue.pop(0)
@@ -277,11 +277,13 @@ class Meeting(Policy):
             pid = self._id(member)
             said = tuple(record.said.get(pid, ()))
             unanswered = sum(q.asker_id == pid and q.answer is None for q in record.questions)
+            item = self.engine.opinions.appraiser.of(member, _item_text(record.item))
             self.engine.give_turn(
                 member,
                 call,
                 self.engine.clock.now + 1.0 + 0.5 * k,
-                act=partial(cast_vote, motion=record.item.motion, said=said, unanswered=unanswered),
+                act=partial(cast_vote, motion=record.item.motion, said=said,
+                            unanswered=unanswered, item=item),
                 tag=_Ballot(record.item.number),
             )
 
@@ -412,6 +414,11 @@ class Meeting(Policy):
         self.votes_due -= 1
         if self.votes_due == 0:
             self._later(1.5, self._announce)
+
+
+def _item_text(item: AgendaItem) -> str:
+    """What a member weighs in a vote: the item as presented and the motion itself."""
+    return f"{item.title}. {item.body}\n{item.motion}".strip()
 
 
 def question_in(text: str) -> str | None:

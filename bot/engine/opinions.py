@@ -1,0 +1,81 @@
+"""How the room takes what is said (agents.appraisal, per message, for everyone) and where each
+persona stands in a conversation: who a message pulls in, and how one persona takes another's
+reply.
+
+A message that starts a thread (a pitch, an ad) pulls in those it touches. A reply pulls in those
+who disagree with its author about what started the thread, and those it touches itself; someone
+who has already had their say in a thread is pulled less each time, so a room talks while
+positions differ and settles when everyone has been heard.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+import numpy as np
+
+from agents.appraisal import STANCE_BAND, Appraisal, Appraiser, RoomAppraisal
+from agents.context import VisibleMessage
+from bot.engine.conversation import Conversation
+
+HEARD_DAMPING = 0.6  # each of their own messages in a thread multiplies a persona's pull by this
+DISAGREEMENT_PULL = 1.5  # strong disagreement with a reply's author multiplies pull by 1 + this
+_KEPT = 4096  # message appraisals kept (a message is appraised when it arrives and at its turns)
+
+
+class Opinions:
+    def __init__(self, appraiser: Appraiser, conversation: Conversation) -> None:
+        self.appraiser = appraiser
+        self.conversation = conversation
+        self._appraised: OrderedDict[int, RoomAppraisal] = OrderedDict()
+        self._heard: OrderedDict[int, np.ndarray] = OrderedDict()  # thread root → messages each
+
+    def of(self, message_id: int) -> RoomAppraisal:
+        found = self._appraised.get(message_id)
+        if found is None:
+            message = self.conversation.message(message_id)
+            found = self._appraised[message_id] = self.appraiser.room(message.text)
+            if len(self._appraised) > _KEPT:
+                self._appraised.popitem(last=False)
+        return found
+
+    def spoke(self, message: VisibleMessage, author: int) -> None:
+        root = self.conversation.root_of(message.id)
+        if root not in self._heard:
+            self._heard[root] = np.zeros(len(self.conversation.personas), dtype=np.int32)
+            if len(self._heard) > _KEPT:
+                self._heard.popitem(last=False)
+        self._heard[root][author] += 1
+
+    def _thread(self, message: VisibleMessage, author: int | None) -> int | None:
+        """The root a persona's reply argues about, or None for anything else."""
+        root = self.conversation.root_of(message.id)
+        return None if author is None or root == message.id else root
+
+    def pull(self, message: VisibleMessage, author: int | None) -> np.ndarray:
+        """Per persona, how strongly this message draws them in (multiplies the speak-gate)."""
+        said = self.of(message.id)
+        root = self._thread(message, author)
+        if root is None:
+            return 0.3 + 1.2 * said.relevance
+        topic = self.of(root)
+        against = np.clip(-topic.valence * topic.valence_of(author) * 4.0, 0.0, 1.0)
+        care = np.maximum(topic.relevance, said.relevance)
+        heard = self._heard.get(root, 0)
+        return (0.25 + 0.9 * care) * (1.0 + DISAGREEMENT_PULL * against) * HEARD_DAMPING ** heard
+
+    def of_turn(self, persona: int, message_id: int, author: int | None) -> Appraisal:
+        """How `persona` takes the message; for a reply in a thread, also where they stand on
+        what started it, and whether they side with the reply's author."""
+        message = self.conversation.message(message_id)
+        own = self.appraiser.explain(self.of(message_id), persona)
+        root = self._thread(message, author)
+        if root is None:
+            return own
+        topic = self.of(root)
+        stand = self.appraiser.explain(topic, persona)
+        theirs = topic.valence_of(author)
+        toward = stand.valence * np.sign(theirs) if abs(theirs) >= STANCE_BAND else own.valence
+        reason, why = (stand.reason, stand.why) if stand.reason else (own.reason, own.why)
+        return Appraisal(max(own.relevance, stand.relevance), float(toward), reason, why,
+                         position=stand.valence)
