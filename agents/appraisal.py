@@ -40,16 +40,21 @@ from agents.persona import Persona
 # sentences score 0-0.3, a sentence about the very thing 0.5-0.8). Tuned on tests/unit/test_appraisal.py.
 HIT_FROM, HIT_FULL = 0.3, 0.6
 TONE_WEIGHT = 0.55  # how much the tone moves valence when the content touches nothing of theirs
+TONE_DEAD_ZONE = 0.25
 STANCE_BAND = 0.12  # |valence| below this is no clear stance
 OPPOSITE_WEIGHT = 0.8  # a concern met in the opposite direction is a value, a little weaker
+ROOM_WEIGHT = 0.6  # the room's topic makes a message relevant to all, at most this much
 _MORE = re.compile(r"\b(spend\w*|increas\w*|rais\w*|hike\w*|tripl\w*|doubl\w*|expand\w*|"
                    r"invest\w*|boost\w*|add\w*|more|grow\w*|hir(e|es|ing))\b", re.IGNORECASE)
 _LESS = re.compile(r"\b(cut\w*|reduc\w*|lower\w*|slash\w*|trim\w*|freez\w*|shrink\w*|halv\w*|"
                    r"half[- ]price|discount\w*|on sale|downsiz\w*|lay(ing)? off|layoffs?|"
                    r"scal(e|ing) back|pull(ing)? back|cancel\w*|scrap\w*|drop(ping)?|flat|"
                    r"pause\w*|fewer|less)\b", re.IGNORECASE)
-_NEVER = re.compile(r"\b(never|will not|won'?t|no longer|refuse to|not going to|no plans? to)\b",
-                    re.IGNORECASE)
+# Refusing to do something at all, or a clause that leaves it out ("…, with no legal review").
+# A "no" inside a phrase is left alone: "price hikes with no explanation" names the hike.
+_NOT = re.compile(r"\b(never|will not|won'?t|no longer|refuse to|not going to|no plans? to|"
+                  r"stop(ping)?)\b|^\s*(with no|without|with zero|no)\b", re.IGNORECASE)
+FLIP_MARGIN = 0.08  # a match the other way round must be this much closer to count
 _KINDS = ("interest", "value", "concern")
 Stance = Literal["for", "against", "neutral"]
 Why = Literal["value", "concern", "tone", "interest"]
@@ -127,19 +132,18 @@ def _phrases_of(persona: Persona) -> tuple[tuple[str, ...], tuple[str, ...], tup
     return (tuple(persona.interests) + stances, tuple(persona.values), tuple(persona.concerns))
 
 
-def direction(text: str) -> int:
-    """+1: more of something, -1: less of it, 0: the text does not say (or says both)."""
-    return bool(_MORE.search(text)) - bool(_LESS.search(text))
+def direction(text: str, *, refusals: bool = True) -> int:
+    """Which way a text goes about what it names: +1 doing it (or more of it), -1 less of it, or
+    (with `refusals`, for what people say rather than for a persona's phrases) not doing it at
+    all ("we will never sell your data")."""
+    way = -1 if _LESS.search(text) and not _MORE.search(text) else 1
+    return -way if refusals and _NOT.search(text) else way
 
 
 def _opposite(phrase_ways: np.ndarray, texts: list[str]) -> np.ndarray:
-    """(phrases × texts): does the text go the other way from the phrase? A text that refuses
-    to do something ("we will never sell your data") goes against anything it names."""
+    """(phrases × texts): does the text go the other way from the phrase?"""
     ways = np.array([direction(t) for t in texts], dtype=np.int8)
-    never = np.array([bool(_NEVER.search(t)) for t in texts])
-    ways = np.where(never, -np.where(ways == 0, 1, ways), ways)
-    phrase = np.where((phrase_ways[:, None] == 0) & never[None, :], 1, phrase_ways[:, None])
-    return phrase * ways[None, :] == -1
+    return phrase_ways[:, None] * ways[None, :] == -1
 
 
 def _jitter(seed: int, persona_id: str) -> float:
@@ -148,15 +152,24 @@ def _jitter(seed: int, persona_id: str) -> float:
     return (int.from_bytes(digest, "big") / 0xFFFFFFFF - 0.5) * 0.08
 
 
+def _felt(mood: float) -> float:
+    """The tone as felt: a lexicon's small leanings ("never share", "approved") are no tone at
+    all; an insult or real warmth is."""
+    return float(np.sign(mood) * max(0.0, abs(mood) - TONE_DEAD_ZONE) / (1.0 - TONE_DEAD_ZONE))
+
+
 def _hit(cosine: np.ndarray) -> np.ndarray:
     return np.clip((cosine - HIT_FROM) / (HIT_FULL - HIT_FROM), 0.0, 1.0).astype(np.float32)
 
 
 class Appraiser:
-    def __init__(self, personas: Sequence[Persona], *, seed: int = 0,
+    def __init__(self, personas: Sequence[Persona], *, seed: int = 0, room_topic: str = "",
                  encoder: SentenceEncoder | None = None) -> None:
         self.personas = personas
         self._encoder = encoder
+        # What the room is for is everyone's business there, a little: a pitch to a board about
+        # spending concerns every director, whatever their own phrases say.
+        self.room_topic = sentences(room_topic) if room_topic.strip() else []
         self.seconds = 0.0  # time spent appraising (bench/bench_feed.py reports its share)
         profiles: dict[tuple, int] = {}
         self.profile_of = np.array([profiles.setdefault(_phrases_of(p), len(profiles))
@@ -175,7 +188,8 @@ class Appraiser:
                 table[i, :len(row)] = row
             self._tables.append(table)
         self.phrases = list(index)
-        self._directions = np.array([direction(p) for p in self.phrases], dtype=np.int8)
+        self._directions = np.array([direction(p, refusals=False) for p in self.phrases],
+                                    dtype=np.int8)
         self._vectors: np.ndarray | None = None
         self._by_text: dict[str, RoomAppraisal] = {}
 
@@ -185,11 +199,24 @@ class Appraiser:
             self._encoder = shared_encoder()
         return self._encoder
 
+    def warm(self) -> None:
+        """Load the model and embed every persona's phrases now (before the first message),
+        not while the room waits for its first answer."""
+        self._phrase_vectors()
+        if self.room_topic:
+            self.encoder.encode(self.room_topic)
+
     def _phrase_vectors(self) -> np.ndarray:
         if self._vectors is None:
             self._vectors = (self.encoder.encode(self.phrases) if self.phrases
                              else np.zeros((0, 1), np.float32))
         return self._vectors
+
+    def _room_hit(self, said: np.ndarray) -> float:
+        if not self.room_topic:
+            return 0.0
+        similar = float((self.encoder.encode(self.room_topic) @ said.T).max())
+        return ROOM_WEIGHT * float(_hit(np.array([similar]))[0])
 
     def room(self, text: str) -> RoomAppraisal:
         """The whole room's appraisal of a message (cached by text)."""
@@ -205,23 +232,28 @@ class Appraiser:
         return found
 
     def _appraise(self, text: str) -> RoomAppraisal:
-        mood = tone.score(text)
+        mood = _felt(tone.score(text))
         hits = np.zeros(len(self.phrases), np.float32)
         flipped = np.zeros(len(self.phrases), np.float32)  # met in the opposite direction
+        parts = sentences(text)
+        room = 0.0
+        if self.phrases or self.room_topic:
+            said = self.encoder.encode(parts)
+            room = self._room_hit(said)
         if self.phrases:
-            parts = sentences(text)
-            similar = self._phrase_vectors() @ self.encoder.encode(parts).T
+            similar = self._phrase_vectors() @ said.T
             other_way = _opposite(self._directions, parts)
             hits = _hit(np.where(other_way, -1.0, similar).max(axis=1))
-            flipped = OPPOSITE_WEIGHT * _hit(np.where(other_way, similar, -1.0).max(axis=1))
+            flipped = OPPOSITE_WEIGHT * _hit(
+                np.where(other_way, similar, -1.0).max(axis=1) - FLIP_MARGIN)
         interest, interest_phrase = self._strongest(0, hits)
         value, value_phrase = self._strongest(1, hits, self._tables[2], flipped)
         concern, concern_phrase = self._strongest(2, hits, self._tables[1], flipped)
         content = value - concern
-        touched = np.maximum.reduce([interest, value, concern])
+        touched = np.maximum.reduce([interest, value, concern, np.full_like(interest, room)])
         # An insult is aimed at everyone who reads it and puts anyone off; warmth draws a little
         # attention, and wins goodwill in proportion to how much it concerns them at all.
-        relevance = np.maximum(touched, 0.8 * max(0.0, -mood) + 0.3 * max(0.0, mood))
+        relevance = np.maximum(touched, 0.9 * max(0.0, -mood) + 0.3 * max(0.0, mood))
         reach = 1.0 if mood < 0 else np.maximum(touched, 0.25)
         by_tone = TONE_WEIGHT * mood * reach * (1.0 - 0.5 * np.maximum(value, concern))
         valence = content + by_tone

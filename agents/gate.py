@@ -34,6 +34,15 @@ class GateSettings:
     # A human's post is looked at by at most about crowd_base + crowd_slope × √members people.
     crowd_base: float = 4.0
     crowd_slope: float = 2.0
+    # How a conversation draws people in (bot.engine.opinions): disagreement with a reply's author
+    # multiplies pull by 1 + disagreement_pull; two speakers at opposite ends of the matter add
+    # controversy_pull for everyone; those it touches who have not spoken yet get unheard_pull ×
+    # how much; each of their own messages in the thread multiplies a persona's pull by
+    # heard_damping.
+    disagreement_pull: float = 1.5
+    controversy_pull: float = 0.6
+    unheard_pull: float = 0.6
+    heard_damping: float = 0.6
 
 
 class SpeakGate:
@@ -48,12 +57,11 @@ class SpeakGate:
         self.busy = np.zeros(n, dtype=bool)  # already has a turn coming; one at a time
         self.muted = np.zeros(n, dtype=bool)  # silenced by a human: never a candidate
 
-    def candidates(self, now: float, *, author: int | None, human_author: bool,
-                   mentioned: Sequence[int] = (), replied_to: int | None = None,
-                   exchange_blocked: int | None = None,
-                   pull: np.ndarray | None = None) -> np.ndarray:
-        """Indices of personas that will consider this message, in persona order. `pull`: per
-        persona, how strongly the message draws them in (1 = as talkative as they are)."""
+    def chances(self, now: float, *, author: int | None, human_author: bool,
+                mentioned: Sequence[int] = (), replied_to: int | None = None,
+                exchange_blocked: int | None = None, pull: np.ndarray | None = None) -> np.ndarray:
+        """Per persona, the chance to consider this message (busy or not). `pull`: per persona,
+        how strongly the message draws them in (1 = as talkative as they are)."""
         s = self.settings
         p = self.talk + s.human_boost if human_author else self.talk.copy()
         if pull is not None:
@@ -65,18 +73,34 @@ class SpeakGate:
             expected = float(np.minimum(p, 1.0).sum())
             if expected > crowd:
                 p *= crowd / expected
-        if replied_to is not None:
-            p[replied_to] = max(p[replied_to], s.reply_to_me_chance)
+        if replied_to is not None:  # an answer draws you back in, less once you have said a lot
+            p[replied_to] = max(p[replied_to], s.reply_to_me_chance * self.tiredness[replied_to])
         if exchange_blocked is not None:
             p[exchange_blocked] = 0.0
         for index in mentioned:
             p[index] = s.mention_chance
-        p[self.busy | self.muted] = 0.0
+        p[self.muted] = 0.0
         if author is not None:
             p[author] = 0.0
+        return p
+
+    def draw(self, chances: np.ndarray) -> np.ndarray:
+        """Who considers the message: indices in persona order; a persona with a turn coming is
+        never drawn again (one at a time)."""
+        p = np.where(self.busy, 0.0, chances)
         chosen = np.flatnonzero(self.rng.random(p.shape[0]) < p)
         self.busy[chosen] = True
         return chosen
+
+    def candidates(self, now: float, **why: object) -> np.ndarray:
+        return self.draw(self.chances(now, **why))
+
+    def draw_one(self, persona: int, chance: float) -> bool:
+        """One persona, one chance (a message it missed while busy)."""
+        if self.busy[persona] or self.muted[persona] or self.rng.random() >= chance:
+            return False
+        self.busy[persona] = True
+        return True
 
     def notice_delays(self, chosen: np.ndarray, urgency: np.ndarray | None = None) -> np.ndarray:
         """Seconds until each chosen persona looks at the room (drawn together: one call per

@@ -1,9 +1,10 @@
 """Reply / react / ignore chosen by rules, for backends too small (or not models at all) to choose:
 read from how the persona takes the message (agents.appraisal), so what was said decides.
 
-The harder a message touches what a persona cares about, the likelier a reply (a human's post more
-so); a milder touch gets a reaction, whose emoji says which way they lean; the rest is scrolled
-past. Deterministic per (seed, persona, message), so the choice does not depend on scheduling.
+The more a message touches what a persona cares about, and the more strongly they feel about it,
+the likelier a reply (a human's post more so); a milder touch gets a reaction, whose emoji says
+which way they lean; the rest is scrolled past. Deterministic per (seed, persona, message), so
+the choice does not depend on scheduling.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from agents.context import DecisionContext
 from agents.decisions import Decision
 from agents.persona import Persona
 
-MAX_REPLY_CHANCE = 0.92
+MAX_REPLY_CHANCE = 0.95
+UNHEARD_URGE = 0.2
 
 
 def rng_for(seed: int, persona_id: str, message_id: int, salt: str = "") -> random.Random:
@@ -47,8 +49,12 @@ def choose(persona: Persona, context: DecisionContext, placeholder_text: str = "
     if context.mentioned or context.replied_to_me:
         return Decision(action="reply", text=placeholder_text, reason=f"addressed; {why(seen)}")
     urge = seen.relevance * abs(seen.valence)
-    human = 0.2 if context.trigger.author_kind == "human" else 0.0
-    reply = min(MAX_REPLY_CHANCE, 0.08 + 1.6 * urge + human * seen.relevance)
+    if not any(m.author_id == persona.id for m in context.window):
+        # They have not spoken lately and they have a view on the matter: they want it heard,
+        # whether or not this particular message is the one that provoked them.
+        urge = max(urge, seen.relevance * abs(seen.lean) + UNHEARD_URGE * (abs(seen.lean) >= STANCE_BAND))
+    human = 0.15 if context.trigger.author_kind == "human" else 0.0
+    reply = min(MAX_REPLY_CHANCE, 0.05 + 1.2 * urge + 0.45 * seen.relevance + human)
     react = (1 - reply) * min(0.9, persona.activity.reaction_propensity * (0.4 + 1.6 * seen.relevance))
     roll = rng.random()
     if roll < reply:

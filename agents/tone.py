@@ -24,6 +24,8 @@ _CONTEMPT = re.compile(
     r"(you|your)|take it or leave it|not our problem|deal with it|cry about it|nobody asked|"
     r"too (stupid|dumb|lazy)|get over it)\b", re.IGNORECASE)
 CONTEMPT_SHIFT = 0.6
+# Names VADER would read as praise ("super", "best"): the tone of a pitch is not in them.
+_NAMES = re.compile(r"\b(super bowl|best buy|good morning america|super ?market)\b", re.IGNORECASE)
 # Valence on VADER's scale (-4 … +4) for words it does not know.
 _STANCE_WORDS = {
     "against": -1.0,
@@ -57,7 +59,7 @@ def _analyzer() -> SentimentIntensityAnalyzer:
 
 @lru_cache(maxsize=16384)  # the same reply is judged by the minutes, the report and compare
 def score(text: str) -> float:
-    value = float(_analyzer().polarity_scores(text)["compound"])
+    value = float(_analyzer().polarity_scores(_NAMES.sub("it", text))["compound"])
     if _CONTEMPT.search(text):
         value = max(-1.0, min(value, 0.0) - CONTEMPT_SHIFT)
     return value

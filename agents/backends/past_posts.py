@@ -1,5 +1,6 @@
 """`history`: no model at all. A persona answers with the one of its own past posts that best
-fits: on the message's topic, and saying what the persona thinks of it.
+fits: on the message's topic, and saying what the persona thinks of it; once it has said all of
+them lately, it has nothing to add.
 
 Each past post's own lean is read once with the persona's own appraisal (a post that voices one
 of their concerns argues against, one that voices a value argues for); the lean wanted is the
@@ -51,12 +52,14 @@ class PastPostsLLM:
         persona, context = request.persona, request.context
         if persona is None or context is None:
             raise LLMError("the history backend needs the persona and its context")
+        if not persona.examples:  # a persona with no posts of its own speaks its stances
+            stances = [f"{topic}: {stance}" for topic, stance in persona.stances.items()]
+            if not stances:
+                raise LLMError(f"{persona.id} has no example posts or stances to answer with")
+            return Completion(text=stances[0], model=self.name)
         best = fitting_posts(persona, context)
-        if not best:
-            best = [f"{topic}: {stance}" for topic, stance in persona.stances.items()]
-        if not best:
-            raise LLMError(f"{persona.id} has no example posts or stances to answer with")
-        return Completion(text=best[0], model=self.name)
+        # Everything it has to say, it has said lately: it says nothing (the turn is an ignore).
+        return Completion(text=best[0] if best else "", model=self.name)
 
     async def aclose(self) -> None:
         return None

@@ -14,12 +14,16 @@ import aiosqlite
 import numpy as np
 
 from agents import tone
-from bot.batch.stance import StanceClassifier
+from bot.batch.stance import Reply, StanceClassifier
 from bot.batch.themes import Quote, Theme, group
 from bot.transcript import batches
 
 BOOTSTRAP_RESAMPLES = 10_000
 TIMELINE_BINS = 12
+# A run is a backlash when at least this share of the personas who responded to the stimulus
+# (replied or reacted) replied against it, and at least --backlash of them: 3 objectors out of
+# 60 responders is a few voices, not a backlash; 3 out of 7 is.
+BACKLASH_SHARE = 0.25
 
 
 @dataclass
@@ -56,6 +60,8 @@ class VariantStats:
     emoji: dict[str, int]
     stance: dict[str, int]  # negative / neutral / positive reply counts
     negative_per_run: list[int]
+    objectors_per_run: list[int]  # personas with at least one negative reply
+    objector_share_per_run: list[float]  # … of the personas who responded at all
     backlash: Interval
     backlash_runs: int
     first_negative_seconds: list[float]  # per run that had one (simulated seconds after the post)
@@ -79,11 +85,12 @@ class BatchReport:
     scenario: str
     model: str
     classifier: str
-    backlash_threshold: int
+    backlash_threshold: int  # the fewest objectors that make a backlash
     runs: int
     timeline_edges: list[float]
     variants: list[VariantStats] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    backlash_share: float = BACKLASH_SHARE
 
 
 def bootstrap_interval(hits: list[bool], *, resamples: int = BOOTSTRAP_RESAMPLES,
@@ -126,13 +133,11 @@ async def aggregate(conn: aiosqlite.Connection, batch_id: str, classifier: Stanc
     votes = [r for r in await batches.votes(conn, batch_id) if r["run_id"] in run_ids]
     spent = await batches.spending(conn, batch_id)
 
-    # Label every distinct reply once per variant (the stimulus is the model's context).
-    stance_of: dict[tuple[str, str], int] = {}
+    stance_of: dict[int, int] = {}  # id(reply row) → its label
     for variant in sorted(texts):
-        unique = sorted({r["text"] for r in replies if variant_of[r["run_id"]] == variant})
-        for text, label in zip(unique, await classifier.classify(texts[variant], unique),
-                               strict=True):
-            stance_of[(variant, text)] = label
+        mine = [r for r in replies if variant_of[r["run_id"]] == variant]
+        labels = await classifier.classify(texts[variant], [Reply(r["text"], r["lean"]) for r in mine])
+        stance_of.update(zip(map(id, mine), labels, strict=True))
 
     horizon = max((r["vtime"] - posted_at.get(r["run_id"], 0.0) for r in replies), default=0.0)
     edges = list(np.linspace(0.0, max(horizon, 1e-9), TIMELINE_BINS + 1))
@@ -164,7 +169,7 @@ def _variant(name: str, text: str, runs: list[dict], replies: list, reactions: l
     quotes: list[Quote] = []
 
     for r in replies:
-        label = stance_of[(name, r["text"])]
+        label = stance_of[id(r)]
         stance_counts[("negative", "neutral", "positive")[label + 1]] += 1
         who = r["author_id"]
         per_persona[who]["replies"] += 1
@@ -188,7 +193,18 @@ def _variant(name: str, text: str, runs: list[dict], replies: list, reactions: l
         per_persona[r["author_id"]]["reactions"] += 1
 
     negative_per_run = [negative_in[r["id"]] for r in runs]
-    hits = [count >= threshold for count in negative_per_run]
+    objecting: dict[str, set[str]] = defaultdict(set)
+    responding: dict[str, set[str]] = defaultdict(set)
+    for r in replies:
+        responding[r["run_id"]].add(r["author_id"])
+        if stance_of[id(r)] < 0:
+            objecting[r["run_id"]].add(r["author_id"])
+    for r in reactions:
+        responding[r["run_id"]].add(r["author_id"])
+    objectors = [len(objecting[r["id"]]) for r in runs]
+    shares = [len(objecting[r["id"]]) / max(1, len(responding[r["id"]])) for r in runs]
+    hits = [count >= threshold and share >= BACKLASH_SHARE
+            for count, share in zip(objectors, shares, strict=True)]
     firsts = sorted(t for t, _ in first_negative.values())
     first_by = Counter(who for _, who in first_negative.values())
     total_turns = sum(turns[(name, a)] for a in ("reply", "react", "ignore"))
@@ -209,7 +225,8 @@ def _variant(name: str, text: str, runs: list[dict], replies: list, reactions: l
         reaction_rate=turns[(name, "react")] / total_turns if total_turns else 0.0,
         turns=total_turns, emoji=dict(emoji.most_common()),
         stance={k: stance_counts[k] for k in ("negative", "neutral", "positive")},
-        negative_per_run=negative_per_run, backlash=bootstrap_interval(hits),
+        negative_per_run=negative_per_run, objectors_per_run=objectors,
+        objector_share_per_run=shares, backlash=bootstrap_interval(hits),
         backlash_runs=sum(hits), first_negative_seconds=firsts,
         first_negative_median=float(np.median(firsts)) if firsts else None,
         personas=personas, themes=group(quotes, ignore, [r["text"] for r in replies]),
@@ -257,8 +274,9 @@ def _risk(p: float) -> str:
 def verdict(v: VariantStats, every: list[VariantStats], threshold: int) -> str:
     """One sentence a reader can act on: the risk, its uncertainty, when, who and why."""
     b = v.backlash
-    sentence = (f"{_risk(b.estimate).capitalize()} backlash risk: {b.estimate:.0%} of {v.runs} "
-                f"runs (95% CI {b.low:.0%}–{b.high:.0%}) drew {threshold}+ negative replies")
+    sentence = (f"{_risk(b.estimate).capitalize()} backlash risk: in {b.estimate:.0%} of {v.runs} "
+                f"runs (95% CI {b.low:.0%}–{b.high:.0%}) a quarter or more of those who "
+                f"responded, and {threshold}+ personas, replied against it")
     if v.first_negative_median is not None:
         sentence += (f"; the first negative reply came after a median "
                      f"{duration(v.first_negative_median)}")

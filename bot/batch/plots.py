@@ -29,23 +29,23 @@ def _svg(fig: plt.Figure) -> str:
 
 
 def distribution(report: BatchReport) -> str:
-    """Negative replies per run, one histogram per variant, with the backlash threshold."""
+    """Per run, the share of responders who replied against the stimulus, one histogram per
+    variant, with the backlash line."""
     fig, ax = plt.subplots(figsize=(6.4, 3.0))
-    top = max((max(v.negative_per_run, default=0) for v in report.variants), default=0)
-    edges = np.arange(-0.5, top + 1.5, 1.0)
-    width = 0.8 / max(1, len(report.variants))
+    edges = np.linspace(0.0, 1.0, 11)
+    width = 0.08 / max(1, len(report.variants))
     for i, v in enumerate(report.variants):
-        counts, _ = np.histogram(v.negative_per_run, bins=edges)
+        counts, _ = np.histogram(v.objector_share_per_run, bins=edges)
         shares = counts / max(1, v.runs)
-        ax.bar(np.arange(top + 1) - 0.4 + width * (i + 0.5), shares, width=width,
+        ax.bar(edges[:-1] + 0.01 + width * i, shares, width=width, align="edge",
                color=COLORS[i % len(COLORS)],
                label=f"{v.name} (P(backlash) {v.backlash.estimate:.0%})")
-    ax.axvline(report.backlash_threshold - 0.5, color="#c0392b", linestyle="--", linewidth=1)
-    ax.text(report.backlash_threshold - 0.45, ax.get_ylim()[1] * 0.95, "backlash →",
-            color="#c0392b", va="top")
-    ax.set_xlabel("negative replies in a run")
+    ax.axvline(report.backlash_share, color="#c0392b", linestyle="--", linewidth=1)
+    ax.text(report.backlash_share + 0.01, ax.get_ylim()[1] * 0.95, "backlash →", color="#c0392b",
+            va="top")
+    ax.set_xlabel("share of responders who replied against it")
     ax.set_ylabel("share of runs")
-    ax.set_xticks(np.arange(top + 1))
+    ax.set_xticks(edges, [f"{e:.0%}" for e in edges])
     ax.legend(frameon=False)
     return _svg(fig)
 

@@ -135,8 +135,9 @@ def to_html(report: BatchReport) -> str:
                        f"{escape(v.verdict)}</div>" for v in report.variants)
     notes = "".join(f"<li>{escape(n)}</li>" for n in report.notes)
     figures = (
-        _figure(plots.distribution(report), "Distribution of negative replies per run, by "
-                f"variant. Backlash = {report.backlash_threshold} or more.", "distribution")
+        _figure(plots.distribution(report), "Share of responders who replied against the "
+                "stimulus, per run, by variant. Backlash = a quarter or more of them, and at least "
+                f"{report.backlash_threshold}.", "distribution")
         + _figure(plots.timeline(report), "Mean stance of replies over simulated time "
                   "(−1 negative, +1 positive).", "timeline")
         + _figure(plots.persona_heatmap(report), "Negative replies per run, by persona and "
@@ -149,7 +150,8 @@ def to_html(report: BatchReport) -> str:
 <h1>Batch {escape(report.batch_id)}</h1>
 <p class=meta>pack {escape(report.pack)} · scenario {escape(report.scenario)} · model
 {escape(report.model)} · {report.runs} runs · stance by {escape(report.classifier)} ·
-backlash = {report.backlash_threshold}+ negative replies in a run</p>
+backlash = a quarter or more of a run's responders, and {report.backlash_threshold}+ personas,
+replied against it</p>
 {verdicts}
 {_summary_table(report)}
 {figures}

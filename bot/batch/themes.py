@@ -1,7 +1,9 @@
 """Group objections into themes by shared keywords, each with example quotes.
 
-Greedy keyword clustering: the word found in the most not-yet-grouped objections becomes a theme
-(labelled with the word that most often comes with it), until no word is shared by two objections.
+Greedy keyword clustering: the word found in the most not-yet-grouped objections becomes a theme,
+until no word is shared by two objections. A theme is labelled with a phrase its objections
+share (two to four words around the keyword, none of them a stop word), or failing that the
+longest such phrase in its sharpest objection, or the keyword alone.
 A word is weighted by how much more often objections use it than replies in general (its lift,
 capped), so "ad" — said by fans and critics alike — loses to "expensive". Deterministic and
 explainable: a theme is exactly the objections that use its keyword.
@@ -99,6 +101,36 @@ def group(quotes: list[Quote], ignore: frozenset[str] = frozenset(),
             if quotes[i].text not in seen and len(examples) < MAX_QUOTES:
                 seen.add(quotes[i].text)
                 examples.append(quotes[i])
-        themes.append(Theme(" / ".join([top, *second[:1]]), [top, *second], len(members), examples))
+        label = phrase([quotes[i].text for i in chosen], top)
+        themes.append(Theme(label, [top, *second], len(members), examples))
         left -= set(members)
     return themes
+
+
+_TOKEN = re.compile(r"[A-Za-z0-9$%][A-Za-z0-9$%'’-]*")
+
+
+def _grams(text: str, keyword: str, longest: int = 4) -> set[tuple[str, ...]]:
+    words = _TOKEN.findall(text)
+    found = set()
+    for n in range(2, longest + 1):
+        for i in range(len(words) - n + 1):
+            gram = tuple(words[i:i + n])
+            lowered = [w.lower() for w in gram]
+            if any(w in _STOP for w in lowered):
+                continue
+            if any(_stem(w) == keyword for w in lowered):
+                found.add(gram)
+    return found
+
+
+def phrase(texts: list[str], keyword: str) -> str:
+    """The label of a theme: the phrase most of its objections share, or the keyword's place in
+    the first (sharpest) one."""
+    counts = Counter(" ".join(g).lower() for text in texts for g in _grams(text, keyword))
+    if counts:
+        best, hits = max(counts.items(), key=lambda kv: (kv[1], len(kv[0].split()), kv[0]))
+        if hits >= 2:
+            return best
+    first = sorted(_grams(texts[0], keyword), key=lambda g: (-len(g), g)) if texts else []
+    return " ".join(first[0]).lower() if first else keyword

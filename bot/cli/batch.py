@@ -21,7 +21,12 @@ from bot.batch.meter import BatchTotals
 from bot.batch.plan import BatchError, BatchPlan, ScenarioOptions, new_batch_id, parse_variants
 from bot.batch.report import to_html, to_json
 from bot.batch.runner import BatchResult, LocalRunner, behind_cache, check_scenario
-from bot.batch.stance import LexiconClassifier, ModelClassifier, StanceClassifier
+from bot.batch.stance import (
+    AppraisalClassifier,
+    LexiconClassifier,
+    ModelClassifier,
+    StanceClassifier,
+)
 from bot.cli.common import model_pool, run_settings, user_errors
 from bot.transcript import Transcript, resolve_db_path
 
@@ -29,14 +34,18 @@ status = Console(stderr=True, highlight=False)
 
 
 def make_classifier(mode: str, llms: LLMPool, concurrency: int) -> StanceClassifier:
-    if mode not in {"auto", "model", "lexicon"}:
-        raise BatchError(f"--classify {mode}: use auto, model or lexicon")
+    """auto: the model labels replies when it can decide, else each reply keeps the stance the
+    persona's appraisal gave it."""
+    if mode not in {"auto", "model", "appraisal", "lexicon"}:
+        raise BatchError(f"--classify {mode}: use auto, model, appraisal or lexicon")
     backend = llms.get(llms.default_spec)
     if mode == "model" and not backend.decides:
         raise BatchError(f"--classify model: '{llms.default_spec}' cannot label text (it does not "
-                         "produce structured output) — fix: --classify lexicon or another --model")
-    if mode == "lexicon" or not backend.decides:
+                         "produce structured output) — fix: --classify appraisal or another --model")
+    if mode == "lexicon":
         return LexiconClassifier()
+    if mode == "appraisal" or not backend.decides:
+        return AppraisalClassifier()
     return ModelClassifier(backend, concurrency)
 
 
@@ -140,8 +149,10 @@ def batch_command(
     max_cost: Money = None,
     max_messages: Annotated[int | None, _opt(help="end each run after this many messages")] = None,
     max_seconds: Annotated[float | None, _opt(help="end each run after this wall time")] = None,
-    backlash: Annotated[int, _opt(help="negative replies that make a run a backlash")] = 3,
-    classify: Annotated[str, _opt(help="reply stance by: auto | model | lexicon")] = "auto",
+    backlash: Annotated[int, _opt(help="fewest personas replying against it that make a run a "
+                                       "backlash (and a quarter of those who respond)")] = 3,
+    classify: Annotated[str, _opt(help="reply stance by: auto | model | appraisal | "
+                                       "lexicon")] = "auto",
     report: Annotated[Path | None, _opt("--report", help="write the HTML report here")] = None,
     as_json: Annotated[bool, _opt("--json", help="print the report as JSON on stdout")] = False,
     ray: Annotated[str | None, _opt("--ray", help="Ray cluster: ADDRESS, auto or local")] = None,

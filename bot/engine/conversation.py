@@ -54,6 +54,10 @@ class Conversation:
         """The persona index of an author, or None for a human."""
         return self._index.get(author_id)
 
+    def recent(self) -> tuple[VisibleMessage, ...]:
+        """The messages personas are shown now (the block window)."""
+        return self._window.view()
+
     def root_of(self, message_id: int) -> int:
         """The message its reply chain started from (itself, if it replies to nothing)."""
         return self._roots.get(message_id, message_id)

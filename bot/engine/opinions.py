@@ -3,8 +3,9 @@ persona stands in a conversation: who a message pulls in, and how one persona ta
 reply.
 
 A message that starts a thread (a pitch, an ad) pulls in those it touches. A reply pulls in those
-who disagree with its author about what started the thread, and those it touches itself; someone
-who has already had their say in a thread is pulled less each time, so a room talks while
+who disagree with its author about what started the thread, and those it touches itself; while
+the people who have spoken stand far apart, the controversy draws in the rest of the room too.
+Someone who has already had their say in a thread is pulled less each time, so a room talks while
 positions differ and settles when everyone has been heard.
 """
 
@@ -16,17 +17,18 @@ import numpy as np
 
 from agents.appraisal import STANCE_BAND, Appraisal, Appraiser, RoomAppraisal
 from agents.context import VisibleMessage
+from agents.gate import GateSettings
 from bot.engine.conversation import Conversation
 
-HEARD_DAMPING = 0.6  # each of their own messages in a thread multiplies a persona's pull by this
-DISAGREEMENT_PULL = 1.5  # strong disagreement with a reply's author multiplies pull by 1 + this
 _KEPT = 4096  # message appraisals kept (a message is appraised when it arrives and at its turns)
 
 
 class Opinions:
-    def __init__(self, appraiser: Appraiser, conversation: Conversation) -> None:
+    def __init__(self, appraiser: Appraiser, conversation: Conversation,
+                 settings: GateSettings) -> None:
         self.appraiser = appraiser
         self.conversation = conversation
+        self.settings = settings
         self._appraised: OrderedDict[int, RoomAppraisal] = OrderedDict()
         self._heard: OrderedDict[int, np.ndarray] = OrderedDict()  # thread root → messages each
 
@@ -61,8 +63,31 @@ class Opinions:
         topic = self.of(root)
         against = np.clip(-topic.valence * topic.valence_of(author) * 4.0, 0.0, 1.0)
         care = np.maximum(topic.relevance, said.relevance)
-        heard = self._heard.get(root, 0)
-        return (0.25 + 0.9 * care) * (1.0 + DISAGREEMENT_PULL * against) * HEARD_DAMPING ** heard
+        heard = self._heard.get(root, np.zeros(len(care), dtype=np.int32))
+        s = self.settings
+        draw = (0.25 + 0.9 * care) * (1.0 + s.disagreement_pull * against)
+        # Those it touches who have not had their say yet want to.
+        unheard = s.unheard_pull * topic.relevance * (heard == 0)
+        return (draw + unheard + s.controversy_pull * self.controversy(root)) * s.heard_damping ** heard
+
+    def disagree(self, persona: int, message: VisibleMessage) -> bool:
+        """Do the persona and the author of this reply stand on opposite sides of what started
+        its thread?"""
+        author = self.conversation.index_of(message.author_id)
+        root = self._thread(message, author)
+        if root is None:
+            return False
+        topic = self.of(root)
+        mine, theirs = topic.valence_of(persona), topic.valence_of(author)
+        return mine * theirs < 0 and min(abs(mine), abs(theirs)) >= STANCE_BAND
+
+    def controversy(self, root: int) -> float:
+        """0 … 1: how far apart those who have spoken in the thread stand on what started it."""
+        heard = self._heard.get(root)
+        if heard is None or not heard.any():
+            return 0.0
+        stands = self.of(root).valence[heard > 0]
+        return float(np.clip((stands.max() - stands.min()) / 2.0, 0.0, 1.0))
 
     def of_turn(self, persona: int, message_id: int, author: int | None) -> Appraisal:
         """How `persona` takes the message; for a reply in a thread, also where they stand on
@@ -77,5 +102,6 @@ class Opinions:
         theirs = topic.valence_of(author)
         toward = stand.valence * np.sign(theirs) if abs(theirs) >= STANCE_BAND else own.valence
         reason, why = (stand.reason, stand.why) if stand.reason else (own.reason, own.why)
-        return Appraisal(max(own.relevance, stand.relevance), float(toward), reason, why,
-                         position=stand.valence)
+        # A heated thread is everyone's business, even those with no stake of their own in it.
+        care = max(own.relevance, stand.relevance, 0.5 * self.controversy(root))
+        return Appraisal(care, float(toward), reason, why, position=stand.valence)

@@ -75,7 +75,9 @@ class Orchestrator:
         self.totals = RunTotals()
         self.conversation = Conversation(self.personas, settings.window, settings.window_block,
                                          settings.gate.max_exchange)
-        self.opinions = Opinions(Appraiser(self.personas, seed=settings.seed), self.conversation)
+        self.opinions = Opinions(Appraiser(self.personas, seed=settings.seed,
+                                           room_topic=pack.room.topic), self.conversation,
+                                 settings.gate)
         self._names: dict[str, str] = {p.id: p.name for p in self.personas}
         self._reacted: set[tuple[str, int, str]] = set()  # (author id, message id, emoji)
         self.queue = Schedule()
@@ -117,9 +119,11 @@ class Orchestrator:
     # -- lifecycle ---------------------------------------------------------------------------
 
     async def start(self, parent_run_id: str | None = None, forked_at: int | None = None,
-                    inherit: Sequence[MessageEvent | ReactionEvent] = ()) -> str:
+                    inherit: Sequence[MessageEvent | ReactionEvent] = (),
+                    resume_at: float = 0.0) -> str:
         """Open the run. A fork passes its parent's prefix as `inherit`: copied before anything
-        else happens, with the same ids, authors and text, and marked inherited."""
+        else happens, with the same ids, authors and text, and marked inherited; its simulated
+        time goes on from `resume_at`, where the parent was when the replaced message came."""
         settings = asdict(self.settings)
         settings["scenario_options"] = self.policy.options()
         participants = [ParticipantRecord(p.id, "persona", p.name, p.role, p.color, p.avatar,
@@ -129,6 +133,7 @@ class Orchestrator:
                       self.settings.seed, self.title, json.dumps(settings, default=str),
                       parent_run_id, forked_at, self.batch_id, self.variant),
             participants)
+        await asyncio.to_thread(self.opinions.appraiser.warm)  # off the loop: a live room serves
         self._started_wall = time.monotonic()
         self.status("started", pack=self.pack.name, model=self.model_name, seed=self.settings.seed)
         for event in inherit:
@@ -137,6 +142,7 @@ class Orchestrator:
                 await self.transcript.add_participant(
                     self.run_id, ParticipantRecord(event.author_id, "human", event.author_name))
             self._inherit(event)
+        self.clock.now = max(self.clock.now, resume_at)
         self.policy.begin()
         return self.run_id
 
@@ -263,7 +269,11 @@ class Orchestrator:
 
     def give_turn(self, persona: int, trigger_id: int, due: float, *, act: Act | None = None,
                   context: DecisionContext | None = None, tag: Any = None) -> Turn:
-        """`persona` looks at message `trigger_id` at simulated time `due` and acts."""
+        """`persona` looks at message `trigger_id` at simulated time `due` and acts. Once the run
+        is ending (a spending budget reached), nothing new starts: the turn is not queued."""
+        if self._draining or self._stop_now:
+            self.gate.done(persona)
+            return Turn(-1, persona, trigger_id, due, act=act, context=context, tag=tag)
         return self.queue.turn(persona, trigger_id, due, act=act, context=context, tag=tag)
 
     def schedule(self, due: float, fire: Callable[[], None]) -> Timer:
@@ -374,6 +384,7 @@ class Orchestrator:
 
     def _launch(self, turn: Turn) -> None:
         landing = turn.due + self.gate.compose_delay()
+        turn.trigger_id = self.policy.focus(turn)
         context = turn.context or self.policy.context(turn)
         if context.appraisal is None:  # how the persona takes what it is about to answer
             trigger = self.message(turn.trigger_id)

@@ -104,6 +104,7 @@ class Policy:
         if getattr(self, "engine", None) is not None:
             raise RuntimeError("a scenario policy holds one run's state — make a new one per run")
         self.engine = engine
+        self._missed: dict[int, tuple[float, int]] = {}  # persona → (chance, message) while busy
 
     def options(self) -> dict:
         """The scenario's settings, stored with the run (a fork runs the same scenario again)."""
@@ -122,6 +123,11 @@ class Policy:
                               vtime: float) -> None:
         """A fork copied a parent's reaction (`author` is a persona index, or None)."""
 
+    def focus(self, turn: Turn) -> int:
+        """When its turn comes, the message the persona answers (by default, the one it was given
+        the turn for)."""
+        return turn.trigger_id
+
     def context(self, turn: Turn) -> DecisionContext:
         """What the persona sees when its turn comes: the room's recent window."""
         return self.engine.open_context(turn)
@@ -139,16 +145,21 @@ class Policy:
     def offer_turns(self, message: VisibleMessage, author: int | None, vtime: float,
                     muted: frozenset[int] = frozenset()) -> list[int]:
         """Turns for everyone the speak-gate lets through (the message's pull on them, mentions,
-        replies, talkativeness, cooldowns), except `muted`; returns who got one."""
+        replies, talkativeness, cooldowns), except `muted`; returns who got one. Someone busy
+        with a turn already is remembered, and may answer this after that (catch_up)."""
         engine = self.engine
         parent = engine.message(message.reply_to)
         pull = engine.opinions.pull(message, author)
-        chosen = engine.gate.candidates(
+        chances = engine.gate.chances(
             vtime, author=author, human_author=message.author_kind == "human",
             mentioned=engine.mentions(message.id), pull=pull,
             replied_to=engine.index_of(parent.author_id) if parent else None,
             exchange_blocked=(engine.conversation.exchange_partner(author, message.reply_to)
                               if author is not None else None))
+        for persona in np.flatnonzero(engine.gate.busy & (chances > 0)).tolist():
+            if chances[persona] > self._missed.get(persona, (0.0, 0))[0]:
+                self._missed[persona] = (float(chances[persona]), message.id)
+        chosen = engine.gate.draw(chances)
         urgency = np.clip((pull - 0.3) / 1.5, 0.0, 1.0)
         given = []
         for persona, notice in zip(chosen.tolist(),
@@ -159,6 +170,15 @@ class Policy:
             engine.give_turn(persona, message.id, vtime + notice)
             given.append(persona)
         return given
+
+    def catch_up(self, persona: int) -> None:
+        """After its turn: the strongest message the persona missed while it was busy gets its
+        chance now, as a reader scrolls back to what came in while they were typing."""
+        chance, message_id = self._missed.pop(persona, (0.0, 0))
+        engine = self.engine
+        if message_id and engine.gate.draw_one(persona, chance):
+            delay = float(engine.gate.notice_delays(np.array([persona]))[0])
+            engine.give_turn(persona, message_id, engine.clock.now + delay)
 
     def on_quiet(self) -> bool:
         """Nothing is pending. Return True if the scenario scheduled more (its next phase)."""

@@ -83,7 +83,8 @@ def plan_fork(
 
 def start_arguments(plan: ForkPlan, parent_id: str) -> dict:
     """For Orchestrator.start: the parent, the fork point and the shared prefix."""
-    return {"parent_run_id": parent_id, "forked_at": plan.replaced.id, "inherit": plan.prefix}
+    return {"parent_run_id": parent_id, "forked_at": plan.replaced.id, "inherit": plan.prefix,
+            "resume_at": plan.replaced.vtime}
 
 
 def opening(plan: ForkPlan, text: str) -> Callable[[Orchestrator], Awaitable[None]]:

@@ -16,11 +16,11 @@ _IN_BATCH = "run_id IN (SELECT id FROM runs WHERE batch_id = ?)"
 _POSTED = ("(SELECT MIN(m.seq) FROM messages m WHERE m.run_id = x.run_id "
            "AND m.author_kind = 'human')")
 # A response is what a persona chose to write on its own turn: the transcript records that
-# decision right before the message. A chair's procedural lines have none, and a vote is counted
-# as a vote (the votes table), not as a reply.
-_OWN_TURN = ("(EXISTS (SELECT 1 FROM decisions d WHERE d.run_id = x.run_id AND d.seq = x.seq - 1 "
-             "AND d.persona_id = x.author_id AND d.action = 'reply') AND NOT EXISTS (SELECT 1 "
-             "FROM votes v WHERE v.run_id = x.run_id AND v.message_id = x.id))")
+# decision right before the message (with the persona's appraisal). A chair's procedural lines
+# have none, and a vote is counted as a vote (the votes table), not as a reply.
+_OWN_TURN = ("LEFT JOIN decisions d ON d.run_id = x.run_id AND d.seq = x.seq - 1 "
+             "AND d.persona_id = x.author_id AND d.action = 'reply' "
+             "AND NOT EXISTS (SELECT 1 FROM votes v WHERE v.run_id = x.run_id AND v.message_id = x.id)")
 
 
 async def _rows(conn: aiosqlite.Connection, sql: str, *args: object) -> list[aiosqlite.Row]:
@@ -62,10 +62,12 @@ async def persona_names(conn: aiosqlite.Connection, batch_id: str) -> dict[str, 
 
 
 async def messages(conn: aiosqlite.Connection, batch_id: str) -> list[aiosqlite.Row]:
-    """Every message of the batch in run order, with `own_turn`: a persona's reply by choice."""
-    return await _rows(conn, f"SELECT run_id, author_kind, author_id, text, vtime, {_OWN_TURN} "
-                             f"AS own_turn FROM messages x WHERE inherited = 0 AND {_IN_BATCH} "
-                             "ORDER BY run_id, seq", batch_id)
+    """Every message of the batch in run order, with `own_turn` (a persona's reply by choice)
+    and, for those, the persona's `lean` on the matter and the `concern` or value it hit."""
+    return await _rows(conn, "SELECT x.run_id, x.author_kind, x.author_id, x.text, x.vtime, "
+                             "d.seq IS NOT NULL AS own_turn, d.lean, d.appraisal AS concern "
+                             f"FROM messages x {_OWN_TURN} WHERE x.inherited = 0 AND "
+                             f"x.{_IN_BATCH} ORDER BY x.run_id, x.seq", batch_id)
 
 
 async def reactions(conn: aiosqlite.Connection, batch_id: str) -> list[aiosqlite.Row]:

@@ -145,11 +145,14 @@ MIGRATIONS: list[str] = [
         created_at REAL NOT NULL
     );
     """,
-    # The appraisal (agents.appraisal) next to every decision: how the persona took the message
-    # (relevance 0-1, valence -1..1, the concern or value it hit), on every backend.
+    # The appraisal (agents.appraisal) next to every decision, on every backend: how much the
+    # message touched the persona (relevance 0-1), how they took it (valence -1..1), where they
+    # stand on the matter it belongs to (lean -1..1: what a reply of theirs argues), and the
+    # concern or value it hit.
     """
     ALTER TABLE decisions ADD COLUMN relevance REAL;
     ALTER TABLE decisions ADD COLUMN valence REAL;
+    ALTER TABLE decisions ADD COLUMN lean REAL;
     ALTER TABLE decisions ADD COLUMN appraisal TEXT;
     """,
 ]

@@ -37,8 +37,8 @@ _INSERT = {
     ReactionEvent: "INSERT INTO reactions (run_id, seq, message_id, author_id, emoji, created_at, "
                    "vtime, inherited) VALUES (?,?,?,?,?,?,?,?)",
     DecisionEvent: "INSERT INTO decisions (run_id, seq, persona_id, message_id, action, source, "
-                   "reason, error, created_at, vtime, relevance, valence, appraisal) "
-                   "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                   "reason, error, created_at, vtime, relevance, valence, lean, appraisal) "
+                   "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     LLMCallEvent: "INSERT INTO llm_calls (run_id, seq, persona_id, model, purpose, input_tokens, "
                   "cached_input_tokens, cache_creation_tokens, output_tokens, cost_usd, latency_ms, "
                   "from_cache, error, created_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -62,7 +62,7 @@ def _row(event: StoredEvent) -> tuple:
             return (event.run_id, event.seq, event.persona_id, event.message_id, event.action,
                     event.source, event.reason, event.error, event.created_at, event.vtime,
                     seen and round(seen.relevance, 3), seen and round(seen.valence, 3),
-                    seen and seen.reason)
+                    seen and round(seen.lean, 3), seen and seen.reason)
         case LLMCallEvent(call=call):
             u = call.usage
             return (event.run_id, event.seq, event.persona_id, call.model, call.purpose,

@@ -68,8 +68,9 @@ async def test_tiny_batch_numbers_match_hand_computation(tmp_path, db_path):
     assert a.first_negative_seconds == pytest.approx([row[0] for row in firsts])
     assert a.first_negative_median == pytest.approx(
         (a.first_negative_seconds[1] + a.first_negative_seconds[2]) / 2)
-    # Both objections share "price" and "terrible"; "price" wins the tie alphabetically.
-    assert [(t.label, t.count) for t in a.themes] == [("price / terrible", 6)]
+    # Both objections share "price" and "terrible"; "price" wins the tie alphabetically, and
+    # the theme is named by the phrase around it in the sharpest objection.
+    assert [(t.label, t.count) for t in a.themes] == [("terrible price hike", 6)]
     assert {q.text for q in a.themes[0].quotes} == {ANA_NEGATIVE, BEN_NEGATIVE}
     # Variant b: Ana is pleased, Ben ignores, Cy 👍 — no backlash, and a certain zero.
     assert b.negative_per_run == [0, 0, 0, 0]
@@ -80,9 +81,9 @@ async def test_tiny_batch_numbers_match_hand_computation(tmp_path, db_path):
     assert b.emoji == {"👍": 4} and b.first_negative_median is None and b.themes == []
     assert a.endings == b.endings == {"quiet": 4}
     assert a.tokens_per_run > 0 and a.cost_per_run == 0.0
-    assert a.verdict.startswith("High backlash risk: 50% of 4 runs")
-    assert "Ana Ito and Ben Okoro" in a.verdict and "price / terrible" in a.verdict
-    assert b.verdict.startswith("Low backlash risk: 0% of 4 runs") and "safest" in b.verdict
+    assert a.verdict.startswith("High backlash risk: in 50% of 4 runs")
+    assert "Ana Ito and Ben Okoro" in a.verdict and "terrible price hike" in a.verdict
+    assert b.verdict.startswith("Low backlash risk: in 0% of 4 runs") and "safest" in b.verdict
 
 
 async def test_model_labels_drive_the_numbers(tmp_path, db_path):

@@ -67,7 +67,7 @@ async def test_report_renders_in_chromium_with_its_plots(tmp_path, db_path):
         assert await page.locator("figure[data-plot=distribution] svg text",
                                   has_text="P(backlash) 50%").count() == 1
         verdicts = await page.locator(".verdict").all_inner_texts()
-        assert any(v.startswith("a: High backlash risk: 50% of 4 runs") for v in verdicts)
+        assert any(v.startswith("a: High backlash risk: in 50% of 4 runs") for v in verdicts)
         assert await page.get_by_text(ANA_NEGATIVE).count() >= 1
         await browser.close()
     assert outside == []

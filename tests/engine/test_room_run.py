@@ -18,10 +18,13 @@ from bot.transcript.queries import load_run
 PITCH = "We should spend $2M on a Super Bowl ad for our accounting software."
 
 
-def script_by_persona(replies: dict[str, dict]):
-    """Each persona answers the human's pitch as scripted and ignores everything after it."""
+def script_by_persona(replies: dict[str, dict], always: dict[str, dict] | None = None):
+    """Each persona answers the human's pitch as scripted and ignores everything after it; those
+    in `always` answer whatever their turn turns out to be about."""
 
     def answer(request):
+        if request.persona.id in (always or {}):
+            return always[request.persona.id]
         if request.context.trigger.author_kind == "human" and request.persona.id in replies:
             return replies[request.persona.id]
         return {"action": "ignore"}
@@ -43,10 +46,10 @@ async def test_full_run_records_who_said_what(board, db_path):
     llm = FakeLLM(script_by_persona({
         "priya": {"action": "reply", "text": "What's the payback period?"},
         "marcus": {"action": "reply", "text": "Finally, someone thinking big."},
-        "tom": {"action": "react", "emoji": "😅"},
-    }))
-    # Everyone considers a human pitch in this test: talkativeness is not what is under test.
-    settings = RunSettings(seed=1, speed=0, gate=RunSettings().gate.__class__(human_boost=1.0))
+    }, always={"tom": {"action": "react", "emoji": "😅"}}))
+    # Everyone considers a human pitch in this test, whatever it means to them: neither
+    # talkativeness nor the appraisal is what is under test.
+    settings = RunSettings(seed=1, speed=0, gate=RunSettings().gate.__class__(human_boost=4.0))
     run_id, reason = await run_room(board, db_path, llm, settings)
     assert reason.startswith("quiet")
 
@@ -57,12 +60,16 @@ async def test_full_run_records_who_said_what(board, db_path):
     replies = {author: (text, reply_to) for _, kind, author, text, reply_to in rows[1:]}
     assert replies == {"priya": ("What's the payback period?", 1),
                        "marcus": ("Finally, someone thinking big.", 1)}
-    assert con.execute("SELECT message_id, author_id, emoji FROM reactions WHERE run_id = ?",
-                       (run_id,)).fetchall() == [(1, "tom", "😅")]
+    # Tom reacts to what he looked at: the pitch, or a reply he disagrees with that came in first.
+    ((reacted_to, who, emoji),) = con.execute(
+        "SELECT message_id, author_id, emoji FROM reactions WHERE run_id = ?", (run_id,)).fetchall()
+    assert (who, emoji) == ("tom", "😅") and reacted_to in {m[0] for m in rows}
     decided = dict(con.execute("SELECT persona_id, action FROM decisions WHERE run_id = ? "
-                               "AND message_id = 1", (run_id,)).fetchall())
-    assert decided == {"helen": "ignore", "jordan": "ignore", "marcus": "reply", "margaret": "ignore",
-                       "priya": "reply", "sofia": "ignore", "tom": "react"}
+                               "AND action != 'ignore'", (run_id,)).fetchall())
+    assert decided == {"marcus": "reply", "priya": "reply", "tom": "react"}
+    considered = {p for (p,) in con.execute("SELECT persona_id FROM decisions WHERE run_id = ?",
+                                            (run_id,))}
+    assert considered == {p.id for p in board.personas}
     calls = con.execute("SELECT COUNT(*), SUM(input_tokens) > 0 FROM llm_calls WHERE run_id = ?",
                         (run_id,)).fetchone()
     assert calls[0] >= 7 and calls[1] == 1

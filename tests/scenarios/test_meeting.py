@@ -11,6 +11,7 @@ import pytest
 
 from agents.backends.fake import FakeLLM
 from agents.backends.past_posts import PastPostsLLM
+from agents.gate import GateSettings
 from bot.engine.settings import RunSettings
 from bot.scenarios import make_scenario
 from bot.scenarios.meeting.agenda import parse_agenda
@@ -183,17 +184,19 @@ async def test_the_chair_cuts_off_a_member_past_the_floor_limit(db_path, board):
 
 
 async def test_the_time_box_closes_a_debate_that_would_go_on(db_path, board):
-    """Everyone always replies: only the time box ends the debate, then the vote runs."""
+    """Everyone always replies and nobody tires of it: only the time box ends the debate, then
+    the vote runs."""
     meeting = make_scenario(
         "meeting", minutes_per_item=1.5, max_turns_per_member=99, question_wait=5
     )
+    tireless = GateSettings(fatigue=1.0, cooldown_factor=1.0, heard_damping=1.0)
     await run_room(
         db_path,
         board,
         FakeLLM(scripted),
         meeting,
         "Open an office in Lisbon",
-        RunSettings(seed=9, speed=0),
+        RunSettings(seed=9, speed=0, gate=tireless),
     )
     closing = rows(
         db_path, "SELECT vtime FROM messages WHERE text LIKE 'We are at time on this item.%'"

@@ -1,8 +1,9 @@
 """A tiny room whose every outcome is known in advance, for checking batch numbers by hand.
 
 Three personas that never speak unprompted (talkativeness 0) but always consider the human's post
-(human_boost 1.0), and a scripted model: so each run has exactly three turns, one per persona, and
-what each persona does depends only on the variant and the seed.
+(a human_boost so large that even a post that touches nothing of theirs draws them in), and a
+scripted model: so each run has exactly three turns, one per persona, and what each persona does
+depends only on the variant and the seed.
 """
 
 from __future__ import annotations
@@ -74,6 +75,6 @@ def fake_model() -> FakeLLM:
 
 
 def plan(batch_id: str, runs: int = 4) -> BatchPlan:
-    settings = RunSettings(seed=0, speed=0, gate=GateSettings(human_boost=1.0))
+    settings = RunSettings(seed=0, speed=0, gate=GateSettings(human_boost=4.0))
     return BatchPlan(batch_id, "tiny", "discussion", "fake",
                      (Variant("a", PRICE_UP), Variant("b", FREE_STAYS)), runs, 0, settings)

@@ -60,9 +60,10 @@ async def live_room(pack: Pack, platform: Platform, db: Path) -> AsyncIterator[O
             pack,
             llms.for_persona,
             transcript,
-            # Always look at a human's message: no cooldown or fatigue to make answers a matter of luck.
+            # Always look at a human's message, whatever it says: no cooldown or fatigue, and a
+            # boost past anything the appraisal could lower, so answers are never a matter of luck.
             RunSettings(seed=3, speed=0, stop_when_quiet=False,
-                        gate=GateSettings(cooldown_factor=1.0, fatigue=1.0)),
+                        gate=GateSettings(cooldown_factor=1.0, fatigue=1.0, human_boost=4.0)),
             policy=Discussion(),
             model_name="fake",
             platform=platform.name,

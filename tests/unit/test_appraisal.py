@@ -66,7 +66,7 @@ def test_kind_words_are_liked_better_than_insults_by_everyone(room, kind, rude):
     for who in PEOPLE:
         assert feel(room, who, kind).valence > feel(room, who, rude).valence, who
     assert all(feel(room, who, rude).valence < 0 for who in PEOPLE)
-    assert feel(room, "neighbour", kind).stance == "for"
+    assert feel(room, "neighbour", kind).valence > 0
     assert feel(room, "neighbour", rude).relevance >= 0.5  # an insult is aimed at them
 
 
@@ -89,6 +89,12 @@ def test_reckless_spending_splits_the_cfo_from_the_growth_investor(room, reckles
     assert cfo_cautious.valence > cfo_reckless.valence + 0.4
     assert feel(room, "investor", reckless).valence > cfo_reckless.valence + 0.4
     assert cfo_reckless.reason in PEOPLE["cfo"]["concerns"]
+
+
+def test_what_the_neighbour_values_wins_them_over(room):
+    for text in (KIND[0], KIND[2]):
+        seen = feel(room, "neighbour", text)
+        assert seen.stance == "for" and seen.why == "value", text
 
 
 def test_the_reason_names_the_concern_the_text_hits(room):
