@@ -68,6 +68,7 @@ class VariantStats:
     first_negative_median: float | None
     personas: list[PersonaStats]
     themes: list[Theme]
+    hits: dict[str, int]  # what the objections were about, by the appraisal: reason → personas
     timeline: list[float | None]  # mean stance of replies per time bin
     timeline_counts: list[int]
     endings: dict[str, int]  # how the runs ended: quiet, a budget, …
@@ -167,6 +168,7 @@ def _variant(name: str, text: str, runs: list[dict], replies: list, reactions: l
     stance_counts: Counter[str] = Counter()
     bins: list[list[int]] = [[] for _ in range(len(edges) - 1)]
     quotes: list[Quote] = []
+    hit_by: dict[str, set[str]] = defaultdict(set)
 
     for r in replies:
         label = stance_of[id(r)]
@@ -183,6 +185,8 @@ def _variant(name: str, text: str, runs: list[dict], replies: list, reactions: l
             if r["run_id"] not in first_negative or t < first_negative[r["run_id"]][0]:
                 first_negative[r["run_id"]] = (t, who)
             # Lexicon scores order the example quotes, whatever labelled them.
+            if r["concern"]:
+                hit_by[r["concern"]].add(who)
             quotes.append(Quote(r["text"], names.get(who, who), r["run_id"],
                                 tone.score(r["text"])))
         elif label > 0:
@@ -230,6 +234,7 @@ def _variant(name: str, text: str, runs: list[dict], replies: list, reactions: l
         backlash_runs=sum(hits), first_negative_seconds=firsts,
         first_negative_median=float(np.median(firsts)) if firsts else None,
         personas=personas, themes=group(quotes, ignore, [r["text"] for r in replies]),
+        hits={why: len(who) for why, who in sorted(hit_by.items(), key=lambda kv: -len(kv[1]))},
         timeline=[float(np.mean(b)) if b else None for b in bins],
         timeline_counts=[len(b) for b in bins],
         endings=dict(Counter(_ending(r["stop_reason"]) for r in runs).most_common()),
@@ -285,6 +290,9 @@ def verdict(v: VariantStats, every: list[VariantStats], threshold: int) -> str:
         sentence += f", driven by {' and '.join(drivers)}"
     if v.themes:
         sentence += f"; main objection: {v.themes[0].label}"
+    if v.hits:
+        why, count = next(iter(v.hits.items()))
+        sentence += f" ({count} of them on {why})"
     if v.carried is not None:
         c = v.carried
         sentence += f"; the motion carried {c.estimate:.0%} of the time (95% CI {c.low:.0%}–{c.high:.0%})"

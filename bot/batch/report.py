@@ -109,11 +109,22 @@ def _personas(v: VariantStats) -> str:
             + ("<th class=n>voted against</th>" if voted else "") + f"</tr>{rows}</table>")
 
 
+def _hits(v: VariantStats) -> str:
+    """What the objections were about, as the personas' appraisals read the stimulus."""
+    if not v.hits:
+        return ""
+    rows = "".join(f"<tr><td>{escape(why)}</td><td class=n>{count}</td></tr>"
+                   for why, count in list(v.hits.items())[:6])
+    return ("<p class=meta>What it touched in those who objected (their own concerns, as the "
+            f"appraisal read it):</p><table><tr><th>concern</th><th class=n>personas</th></tr>"
+            f"{rows}</table>")
+
+
 def _variant(v: VariantStats) -> str:
     return (f"<section id='variant-{escape(v.name, quote=True)}'><h2>Variant {escape(v.name)}</h2>"
             f"<div class='verdict {_risk_class(v)}'>{escape(v.verdict)}</div>"
             f"<div class=pitch>{escape(v.text)}</div>"
-            f"<h3>Main objections</h3>{_themes(v)}"
+            f"<h3>Main objections</h3>{_themes(v)}{_hits(v)}"
             f"<h3>Who drives it</h3>{_personas(v)}"
             f"<h3>Reactions</h3>{_emoji(v)}{_votes(v)}</section>")
 

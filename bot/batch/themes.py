@@ -78,7 +78,9 @@ def _lift(quotes: list[set[str]], background: list[str], ignore: frozenset[str]
 
 def group(quotes: list[Quote], ignore: frozenset[str] = frozenset(),
           background: list[str] | None = None) -> list[Theme]:
-    """`background`: every reply to the stimulus (objections included), to weigh words by."""
+    """`background`: every reply to the stimulus (objections included), to weigh words by. The
+    same objection said in many runs counts once: a theme is what different objections share."""
+    quotes = list({q.text: q for q in sorted(quotes, key=lambda q: q.score, reverse=True)}.values())
     words = [keywords(q.text, ignore) for q in quotes]
     lift = _lift(words, background or [], ignore)
     left = set(range(len(quotes)))
@@ -117,7 +119,7 @@ def _grams(text: str, keyword: str, longest: int = 4) -> set[tuple[str, ...]]:
         for i in range(len(words) - n + 1):
             gram = tuple(words[i:i + n])
             lowered = [w.lower() for w in gram]
-            if any(w in _STOP for w in lowered):
+            if any(w in _STOP for w in lowered) or len(set(lowered)) < n:
                 continue
             if any(_stem(w) == keyword for w in lowered):
                 found.add(gram)
