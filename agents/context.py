@@ -33,6 +33,10 @@ class DecisionContext:
     seed: int = 0
     called_on: bool = False  # a chair gave this persona the floor: it is expected to answer
     appraisal: Appraisal | None = None  # how the persona takes the message (agents.appraisal)
+    # When, in simulated time, the persona's action lands: a backend that answers one request at
+    # a time (the embedded model) answers the soonest due first, so the room is never kept
+    # waiting on a reply that lands later.
+    answer_by: float = 0.0
 
 
 class BlockWindow:

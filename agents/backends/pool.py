@@ -31,6 +31,14 @@ class LLMPool:
     def for_persona(self, persona: Persona) -> LLM:
         return self.get(persona.model or self.default_spec)
 
+    async def warm(self) -> None:
+        """Get every backend that loads something heavy (the embedded model) ready now."""
+        for backend in self._backends.values():
+            inner = getattr(backend, "inner", backend)  # under the response cache
+            warm = getattr(inner, "warm", None)
+            if warm is not None:
+                await warm()
+
     async def aclose(self) -> None:
         for backend in self._backends.values():
             await backend.aclose()

@@ -390,7 +390,7 @@ class Orchestrator:
             trigger = self.message(turn.trigger_id)
             context = replace(context, appraisal=self.opinions.of_turn(
                 turn.persona, turn.trigger_id, self.index_of(trigger.author_id)))
-        turn.context = context
+        turn.context = context = replace(context, answer_by=landing)
         self.queue.deciding(turn, landing, asyncio.create_task(self._decide(turn, context)))
 
     async def _decide(self, turn: Turn, context: DecisionContext) -> Outcome:

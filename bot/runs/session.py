@@ -43,6 +43,7 @@ async def run_session(pack: Pack, llms: LLMPool, db: Path, settings: RunSettings
         if isinstance(platform, EngineAware):
             platform.attach(engine)
         engine.subscribe(platform.deliver)
+        await llms.warm()  # the embedded model is loaded before anyone can post
         await engine.start(**(start or {}))
         loop = asyncio.get_running_loop()
         for sig, why in ((signal.SIGINT, "interrupted (Ctrl-C)"), (signal.SIGTERM, "terminated")):
