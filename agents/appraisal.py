@@ -35,6 +35,7 @@ import numpy as np
 from agents import tone
 from agents.embedding import SentenceEncoder, sentences, shared_encoder
 from agents.persona import Persona
+from agents.population import INTENSITIES
 
 # A phrase "hits" a message from this cosine on, fully at HIT_FULL (all-MiniLM-L6-v2: unrelated
 # sentences score 0-0.3, a sentence about the very thing 0.5-0.8). Tuned on tests/unit/test_appraisal.py.
@@ -56,6 +57,7 @@ _NOT = re.compile(r"\b(never|will not|won'?t|no longer|refuse to|not going to|no
                   r"stop(ping)?)\b|^\s*(with no|without|with zero|no)\b", re.IGNORECASE)
 FLIP_MARGIN = 0.08  # a match the other way round must be this much closer to count
 _KINDS = ("interest", "value", "concern")
+_INTENSITY = re.compile("^(" + "|".join(re.escape(i) for i in INTENSITIES) + ")")
 Stance = Literal["for", "against", "neutral"]
 Why = Literal["value", "concern", "tone", "interest"]
 
@@ -127,8 +129,10 @@ _NEGATIVE_TONE, _POSITIVE_TONE = "the hostile tone", "the goodwill in it"
 
 def _phrases_of(persona: Persona) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """(interests, values, concerns); stance topics and what the persona says about them count as
-    interests: they name what the persona has views on."""
-    stances = tuple(f"{topic}: {view}" for topic, view in persona.stances.items())
+    interests: they name what the persona has views on. How strongly a grown member holds its
+    archetype's stance ("strongly: …") does not change what the stance is about, so members of
+    one archetype share one set of phrases (and are appraised together)."""
+    stances = tuple(f"{topic}: {_INTENSITY.sub('', view)}" for topic, view in persona.stances.items())
     return (tuple(persona.interests) + stances, tuple(persona.values), tuple(persona.concerns))
 
 
@@ -200,11 +204,19 @@ class Appraiser:
         return self._encoder
 
     def warm(self) -> None:
-        """Load the model and embed every persona's phrases now (before the first message),
-        not while the room waits for its first answer."""
+        """Load the model and embed, in a few batched passes, every persona's phrases and the
+        pieces of every post of theirs (what the `history` backend will say): now, before the
+        first message, not while the room waits for its first answer."""
         self._phrase_vectors()
-        if self.room_topic:
-            self.encoder.encode(self.room_topic)
+        posts = {ex.text for p in self._distinct_personas() for ex in p.examples}
+        self.encoder.encode([*self.room_topic, *{piece for t in posts for piece in sentences(t)}])
+
+    def _distinct_personas(self) -> list[Persona]:
+        """One persona per archetype: a grown population's members share their posts."""
+        seen: dict[object, Persona] = {}
+        for persona in self.personas:
+            seen.setdefault(persona.stats.get("archetype", persona.id), persona)
+        return list(seen.values())
 
     def _phrase_vectors(self) -> np.ndarray:
         if self._vectors is None:
@@ -301,13 +313,14 @@ class Appraiser:
                          why)
 
 
-_own: dict[str, Appraiser] = {}
+_own: dict[tuple, Appraiser] = {}  # per set of phrases: a grown archetype's members share one
 
 
 def own_lean(persona: Persona, text: str) -> float:
     """How the persona's own words lean (-1 … +1), read with its own appraisal: a line that
     voices one of its concerns argues against, one that voices a value argues for."""
-    own = _own.get(persona.id)
-    if own is None or own.personas[0] is not persona:
-        own = _own[persona.id] = Appraiser([persona])
-    return own.of(0, text).valence
+    phrases = _phrases_of(persona)
+    own = _own.get(phrases)
+    if own is None:
+        own = _own[phrases] = Appraiser([persona])
+    return own.explain(own.room(text), 0).valence - float(own.jitter[0])

@@ -107,7 +107,8 @@ _EXTRA_TRAITS = (
     "values-driven",
     "quick to share",
 )
-_INTENSITY = ("", "", "strongly: ", "mildly: ", "used to think otherwise, now: ")
+INTENSITIES = ("strongly: ", "mildly: ", "used to think otherwise, now: ")
+_INTENSITY = ("", "", *INTENSITIES)
 _DAYTIME = list(range(7, 10)) + list(range(12, 14)) + list(range(18, 23))
 
 

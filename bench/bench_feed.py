@@ -5,7 +5,8 @@
 Runs the board pack grown to N members on the feed with the chosen backend (history: no model at
 all, so this measures townhall itself), the human post seeded, into a throwaway SQLite file.
 Prints decisions/s (persona actions chosen, including likes and scrolls past), feed sessions/s,
-the wall time and the peak RSS of the process.
+the wall time, the share of it spent appraising messages (agents/appraisal.py), the warm-up
+before the run, and the peak RSS of the process.
 """
 
 from __future__ import annotations
@@ -57,7 +58,9 @@ async def bench(population: int, hours: float, model: str, seed: int) -> None:
                 policy=feed,
                 personas=members,
             )
-            await room.start()
+            warming = time.perf_counter()
+            await room.start()  # loads the embedding model and embeds every persona's phrases
+            warm = time.perf_counter() - warming
             await room.post_human("Brand", AD)
             began = time.perf_counter()
             reason = await room.run()
@@ -72,6 +75,9 @@ async def bench(population: int, hours: float, model: str, seed: int) -> None:
     print(f"feed · {population:,} members · {hours:g} simulated hours · model {model} · ({reason})")
     print(f"  population grown in      {grown:.2f} s")
     print(f"  run wall time            {wall:.2f} s")
+    appraising = room.opinions.appraiser.seconds
+    print(f"  appraising messages      {appraising:.2f} s  ({appraising / wall:.1%} of the run)")
+    print(f"  warm-up (before the run) {warm:.2f} s")
     print(f"  feed sessions            {sessions:,}  ({sessions / wall:,.0f}/s)")
     print(f"  decisions                {decisions:,}  ({decisions / wall:,.0f}/s)")
     print(f"  messages / reactions     {messages:,} / {reactions:,}")

@@ -10,6 +10,8 @@ beat. The embedded model (agents.backends.local_llama) uses the same ranking for
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from agents.appraisal import STANCE_BAND, own_lean
@@ -21,26 +23,46 @@ from agents.persona import Persona
 STANCE_WEIGHT = 0.35  # a post that argues their side beats a slightly more on-topic one
 NEARBY_WEIGHT = 0.3  # the last few messages count too, a little
 
+@dataclass(frozen=True)
+class _Posts:
+    texts: tuple[str, ...]
+    vectors: np.ndarray
+    leans: np.ndarray
+
+
+_posts: dict[tuple[str, tuple[str, ...]], _Posts] = {}
+
+
+def _own_posts(persona: Persona) -> _Posts:
+    """The persona's past posts, embedded and with their leans, once per persona file (a grown
+    population's members share their archetype's)."""
+    texts = tuple(ex.text for ex in persona.examples)
+    key = (persona.stats.get("archetype", persona.id), texts)
+    if key not in _posts:
+        vectors = shared_encoder().encode(list(texts))
+        _posts[key] = _Posts(texts, vectors, np.array([own_lean(persona, t) for t in texts]))
+    return _posts[key]
+
+
 def fitting_posts(persona: Persona, context: DecisionContext) -> list[str]:
     """The persona's past posts, best first, leaving out what it said lately: the most on topic
     (the message, and less its last few neighbours) that says the persona's side of it."""
+    own = _own_posts(persona)
     said = set(context.my_recent_texts)
-    posts = [ex.text for ex in persona.examples if ex.text not in said]
-    if not posts:
+    fresh = np.array([t not in said for t in own.texts], dtype=bool)
+    if not fresh.any():
         return []
     encoder = shared_encoder()
-    vectors = encoder.encode(posts)
-    topic = vectors @ encoder.encode([context.trigger.text])[0]
+    topic = own.vectors @ encoder.encode([context.trigger.text])[0]
     nearby = [m.text for m in context.window[-4:] if m.id != context.trigger.id]
     if nearby:
-        topic = topic + NEARBY_WEIGHT * (vectors @ encoder.encode(nearby).T).max(axis=1)
+        topic = topic + NEARBY_WEIGHT * (own.vectors @ encoder.encode(nearby).T).max(axis=1)
     lean = context.appraisal.lean if context.appraisal else 0.0
-    post_lean = np.array([own_lean(persona, p) for p in posts])
-    side = (np.clip(np.sign(lean) * post_lean * 2.0, -1.0, 1.0) if abs(lean) >= STANCE_BAND
-            else -np.abs(post_lean))  # no view of their own: a measured post, not a strong one
-    score = topic + STANCE_WEIGHT * side
-    order = sorted(range(len(posts)), key=lambda i: (-score[i], i))  # ties: the file's order
-    return [posts[i] for i in order]
+    side = (np.clip(np.sign(lean) * own.leans * 2.0, -1.0, 1.0) if abs(lean) >= STANCE_BAND
+            else -np.abs(own.leans))  # no view of their own: a measured post, not a strong one
+    score = np.where(fresh, topic + STANCE_WEIGHT * side, -np.inf)
+    order = sorted(np.flatnonzero(fresh).tolist(), key=lambda i: (-score[i], i))  # ties: file order
+    return [own.texts[i] for i in order]
 
 
 class PastPostsLLM:

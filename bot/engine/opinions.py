@@ -31,6 +31,7 @@ class Opinions:
         self.settings = settings
         self._appraised: OrderedDict[int, RoomAppraisal] = OrderedDict()
         self._heard: OrderedDict[int, np.ndarray] = OrderedDict()  # thread root → messages each
+        self._stands: dict[int, tuple[float, float]] = {}  # thread root → (lowest, highest) heard
 
     def of(self, message_id: int) -> RoomAppraisal:
         found = self._appraised.get(message_id)
@@ -46,8 +47,11 @@ class Opinions:
         if root not in self._heard:
             self._heard[root] = np.zeros(len(self.conversation.personas), dtype=np.int32)
             if len(self._heard) > _KEPT:
-                self._heard.popitem(last=False)
+                self._stands.pop(self._heard.popitem(last=False)[0], None)
         self._heard[root][author] += 1
+        stand = self.of(root).valence_of(author)
+        low, high = self._stands.get(root, (stand, stand))
+        self._stands[root] = (min(low, stand), max(high, stand))
 
     def _thread(self, message: VisibleMessage, author: int | None) -> int | None:
         """The root a persona's reply argues about, or None for anything else."""
@@ -83,11 +87,8 @@ class Opinions:
 
     def controversy(self, root: int) -> float:
         """0 … 1: how far apart those who have spoken in the thread stand on what started it."""
-        heard = self._heard.get(root)
-        if heard is None or not heard.any():
-            return 0.0
-        stands = self.of(root).valence[heard > 0]
-        return float(np.clip((stands.max() - stands.min()) / 2.0, 0.0, 1.0))
+        low, high = self._stands.get(root, (0.0, 0.0))
+        return min(1.0, (high - low) / 2.0)
 
     def of_turn(self, persona: int, message_id: int, author: int | None) -> Appraisal:
         """How `persona` takes the message; for a reply in a thread, also where they stand on
