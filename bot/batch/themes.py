@@ -78,12 +78,17 @@ def _lift(quotes: list[set[str]], background: list[str], ignore: frozenset[str]
 
 def group(quotes: list[Quote], ignore: frozenset[str] = frozenset(),
           background: list[str] | None = None) -> list[Theme]:
-    """`background`: every reply to the stimulus (objections included), to weigh words by. The
-    same objection said in many runs counts once: a theme is what different objections share."""
-    quotes = list({q.text: q for q in sorted(quotes, key=lambda q: q.score, reverse=True)}.values())
-    words = [keywords(q.text, ignore) for q in quotes]
+    """`background`: every reply to the stimulus (objections included), to weigh words by. A
+    persona saying the same thing in many runs is one objection: a theme is what at least two
+    different objections share. Its count is every reply it holds, repeats included."""
+    by_text: dict[tuple[str, str], list[Quote]] = {}
+    for q in sorted(quotes, key=lambda q: q.score, reverse=True):
+        by_text.setdefault((q.persona, q.text), []).append(q)
+    distinct = [said[0] for said in by_text.values()]
+    said_times = [len(said) for said in by_text.values()]
+    words = [keywords(q.text, ignore) for q in distinct]
     lift = _lift(words, background or [], ignore)
-    left = set(range(len(quotes)))
+    left = set(range(len(distinct)))
     themes: list[Theme] = []
     while left and len(themes) < MAX_THEMES:
         counts = Counter(w for i in left for w in words[i])
@@ -96,15 +101,15 @@ def group(quotes: list[Quote], ignore: frozenset[str] = frozenset(),
         partners = Counter(w for i in members for w in words[i] if w != top)
         second = [w for w, n in sorted(partners.items(), key=lambda kv: (-kv[1], kv[0]))[:2]
                   if n >= 2]
-        chosen = sorted(members, key=lambda i: (quotes[i].score, len(quotes[i].text)))
+        chosen = sorted(members, key=lambda i: (distinct[i].score, len(distinct[i].text)))
         seen: set[str] = set()
         examples = []
         for i in chosen:
-            if quotes[i].text not in seen and len(examples) < MAX_QUOTES:
-                seen.add(quotes[i].text)
-                examples.append(quotes[i])
-        label = phrase([quotes[i].text for i in chosen], top)
-        themes.append(Theme(label, [top, *second], len(members), examples))
+            if distinct[i].text not in seen and len(examples) < MAX_QUOTES:
+                seen.add(distinct[i].text)
+                examples.append(distinct[i])
+        label = phrase([distinct[i].text for i in chosen], top)
+        themes.append(Theme(label, [top, *second], sum(said_times[i] for i in members), examples))
         left -= set(members)
     return themes
 

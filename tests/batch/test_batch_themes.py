@@ -23,7 +23,16 @@ def test_the_objection_specific_word_beats_the_stimulus_word():
 
 
 def test_a_lone_complaint_is_not_a_theme_and_quotes_are_distinct():
-    objections = [quote("Too expensive."), quote("Too expensive."), quote("Ugly logo.")]
+    objections = [quote("Too expensive."), quote("Too expensive.", "Eli"), quote("Ugly logo.")]
     themes = group(objections)
     assert [(t.label, t.count) for t in themes] == [("expensive", 2)]
     assert [q.text for q in themes[0].quotes] == ["Too expensive."]
+
+
+def test_one_persona_repeating_itself_across_runs_is_not_a_theme():
+    """The history backend says the same past post in many runs: that is one voice, however
+    often it is heard. A second voice makes it a theme, counted with every repeat."""
+    repeated = [quote("Far too expensive for what it is.")] * 5
+    assert group(repeated) == []
+    themes = group([*repeated, quote("Expensive, and the tub leaks.", "Eli")])
+    assert [(t.keywords[0], t.count) for t in themes] == [("expensive", 6)]
