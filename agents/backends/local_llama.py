@@ -183,14 +183,14 @@ def degenerate(reply: str, persona: Persona, prompt_text: str) -> str | None:
     """Why a reply is unusable, or None if it will do."""
     if not reply.strip():
         return "empty"
-    if _FILLER.search(reply) and len(reply.split()) <= FILLER_WORDS:
-        return "only filler"
     if _ROLE_TAG.search(reply):
         return "role tags"
     if _UNFIT.search(reply):
         return "unfit language"
     if _ASSISTANT_VOICE.search(reply):
         return "assistant voice"
+    if _FILLER.search(reply) and len(reply.split()) <= FILLER_WORDS:
+        return "only filler"
     if re.search(rf"\b{re.escape(persona.first_name)}\b", reply):
         return "talks about itself by name"
     match = difflib.SequenceMatcher(None, reply.lower(), prompt_text.lower(), autojunk=False
