@@ -66,7 +66,7 @@ async def test_a_fork_shares_the_prefix_and_diverges_after_it(db_path, board):
         FakeLLM(),
         "discussion",
         PITCH,
-        RunSettings(seed=4, speed=0, stop_when_quiet=True),
+        RunSettings(seed=6, speed=0, stop_when_quiet=True),
     )
     before = _messages(db_path, parent.run_id)
     assert len(before) >= 4
