@@ -218,12 +218,16 @@ class Builder:
         )
         examples = pick_examples(train, self.options.examples)
         role = self._role(person)
-        profile, note = statistics_profile(role, stats, talk, propensity), None
+        profile, note = statistics_profile(role, stats, talk, propensity, train), None
         if self.llm is not None:
             try:
-                profile = await model_profile(
+                written = await model_profile(
                     self.llm, person.name, stats, pick_examples(train, 40)
                 )
+                # What the model left empty, the person's own words still say.
+                profile = written.model_copy(update={
+                    kind: getattr(profile, kind) for kind in ("interests", "values", "concerns")
+                    if not getattr(written, kind)})
             except LLMError as exc:
                 note = f"model profile failed, used statistics instead: {exc}"
         activity = Activity(
@@ -244,6 +248,9 @@ class Builder:
             bio=self._bio(profile),
             traits=profile.traits,
             stances={s.topic: s.stance for s in profile.stances},
+            interests=profile.interests,
+            values=profile.values,
+            concerns=profile.concerns,
             style=profile.style,
             activity=activity,
             examples=[

@@ -116,6 +116,18 @@ def test_model_writes_the_profile(tmp_path: Path) -> None:
     assert "Topics: pricing, launches." in dana.bio
     assert dana.stats["posts"] == 10  # statistics are still measured, not asked for
     assert all(b.profile_note is None for b in result.pack.personas)
+    # The model gave no interests, values or concerns: her own words still give some.
+    assert dana.interests
+
+
+def test_the_models_leanings_are_kept(tmp_path: Path) -> None:
+    written = {**PROFILE, "interests": ["pricing pages"], "values": ["evidence before launches"],
+               "concerns": ["friday deploys"]}
+    import_pack(csv_file(tmp_path / "p.csv"), tmp_path / "pack", model=_script(tmp_path, [written]),
+                options=BuildOptions(min_posts=10))
+    dana = load_pack(str(tmp_path / "pack")).persona("dana")
+    assert (dana.interests, dana.values, dana.concerns) == (
+        ["pricing pages"], ["evidence before launches"], ["friday deploys"])
 
 
 def test_a_model_that_answers_badly_twice_falls_back_to_statistics(tmp_path: Path) -> None:
