@@ -46,15 +46,24 @@ STANCE_BAND = 0.12  # |valence| below this is no clear stance
 OPPOSITE_WEIGHT = 0.8  # a concern met in the opposite direction is a value, a little weaker
 ROOM_WEIGHT = 0.6  # the room's topic makes a message relevant to all, at most this much
 _MORE = re.compile(r"\b(spend\w*|increas\w*|rais\w*|hike\w*|tripl\w*|doubl\w*|expand\w*|"
-                   r"invest\w*|boost\w*|add\w*|more|grow\w*|hir(e|es|ing))\b", re.IGNORECASE)
+                   r"invest\w*|boost\w*|add\w*|grow\w*|hir(e|es|ing)|ris(e|es|ing)|"
+                   r"(go|goes|going|went) up)\b", re.IGNORECASE)
 _LESS = re.compile(r"\b(cut\w*|reduc\w*|lower\w*|slash\w*|trim\w*|freez\w*|shrink\w*|halv\w*|"
                    r"half[- ]price|discount\w*|on sale|downsiz\w*|lay(ing)? off|layoffs?|"
                    r"scal(e|ing) back|pull(ing)? back|cancel\w*|scrap\w*|drop(ping)?|flat|"
-                   r"pause\w*|fewer|less)\b", re.IGNORECASE)
-# Refusing to do something at all, or a clause that leaves it out ("…, with no legal review").
-# A "no" inside a phrase is left alone: "price hikes with no explanation" names the hike.
-_NOT = re.compile(r"\b(never|will not|won'?t|no longer|refuse to|not going to|no plans? to|"
-                  r"stop(ping)?)\b|^\s*(with no|without|with zero|no)\b", re.IGNORECASE)
+                   r"pause\w*|fewer|less|gone|remov\w*|eliminat\w*|abolish\w*|waiv\w*|"
+                   r"(go|goes|going|went) down)\b", re.IGNORECASE)
+# Refusing to do something at all ("we will never sell your data").
+_REFUSE = re.compile(r"\b(never|will not|won'?t|no longer|refuse to|not going to|no plans? to|"
+                     r"stop(ping)?)\b", re.IGNORECASE)
+# A clause that leaves something out ("…, with no legal review"; agents.embedding cuts a sentence
+# before "without"). A "no" inside a phrase is left alone: "price hikes with no explanation"
+# names the hike.
+_LEAVES_OUT = re.compile(r"^\s*(with no|without|with zero|no)\b", re.IGNORECASE)
+# A persona's phrase that is itself about something left out ("launching without legal review",
+# "skipping security audits"): a text that leaves it out or stops it goes along with it.
+_NAMES_ABSENCE = re.compile(r"\b(without|with no|no|skip\w*|lack\w*|neglect\w*|ignor\w*)\b",
+                            re.IGNORECASE)
 FLIP_MARGIN = 0.08  # a match the other way round must be this much closer to count
 _KINDS = ("interest", "value", "concern")
 _INTENSITY = re.compile("^(" + "|".join(re.escape(i) for i in INTENSITIES) + ")")
@@ -103,6 +112,7 @@ class RoomAppraisal:
     profile_valence: np.ndarray
     profile_reason: np.ndarray  # index into Appraiser.phrases, or -1 (the tone, or nothing)
     profile_why: np.ndarray  # index into _WHY
+    profile_reversed: np.ndarray  # the reason is a phrase met the other way round: "not …"
     tone: float
     profile_of: np.ndarray
     jitter: np.ndarray
@@ -136,18 +146,32 @@ def _phrases_of(persona: Persona) -> tuple[tuple[str, ...], tuple[str, ...], tup
     return (tuple(persona.interests) + stances, tuple(persona.values), tuple(persona.concerns))
 
 
-def direction(text: str, *, refusals: bool = True) -> int:
-    """Which way a text goes about what it names: +1 doing it (or more of it), -1 less of it, or
-    (with `refusals`, for what people say rather than for a persona's phrases) not doing it at
-    all ("we will never sell your data")."""
-    way = -1 if _LESS.search(text) and not _MORE.search(text) else 1
-    return -way if refusals and _NOT.search(text) else way
+def direction(text: str) -> int:
+    """Which way a text says something moves: +1 more of it, -1 less of it, 0 it does not say."""
+    # "Trimming marketing spend", "spend less": less wins when a text has both.
+    return -1 if _LESS.search(text) else int(bool(_MORE.search(text)))
 
 
-def _opposite(phrase_ways: np.ndarray, texts: list[str]) -> np.ndarray:
-    """(phrases × texts): does the text go the other way from the phrase?"""
+def _opposite(phrase_ways: np.ndarray, phrase_absence: np.ndarray, texts: list[str]
+              ) -> np.ndarray:
+    """(phrases × texts): does the text go the other way from the phrase? When the text says
+    which way and the phrase another ("cutting the budget" against "investing more in it", "the
+    fees are gone" against "monthly fees"), or when the text refuses or
+    leaves out what the phrase is about ("we will never sell your data" against "selling
+    customer data"; "without a legal review" against "legal review before launch", but along
+    with "launching without legal review")."""
     ways = np.array([direction(t) for t in texts], dtype=np.int8)
-    return phrase_ways[:, None] * ways[None, :] == -1
+    refused = np.array([bool(_REFUSE.search(t)) for t in texts])
+    leaves_out = np.array([bool(_LEAVES_OUT.search(t)) for t in texts])
+    # A phrase that names a thing ("monthly fees") is about having it: "the fees are gone" goes
+    # against it. A text that names a thing without a direction goes neither way.
+    both_say = np.where(phrase_ways == 0, 1, phrase_ways)[:, None] * ways[None, :] == -1
+    # Refusing something is going the other way from doing it (or more of it).
+    refused_way = np.where(ways == 0, -1, -ways)  # not doing it, or not that way
+    refusing = refused_way[None, :] * np.where(phrase_ways == 0, 1, phrase_ways)[:, None] == -1
+    refusing &= ~phrase_absence[:, None]
+    leaving_out = leaves_out[None, :] & ~phrase_absence[:, None]
+    return np.where(refused[None, :], refusing, both_say | leaving_out)
 
 
 def _jitter(seed: int, persona_id: str) -> float:
@@ -192,8 +216,8 @@ class Appraiser:
                 table[i, :len(row)] = row
             self._tables.append(table)
         self.phrases = list(index)
-        self._directions = np.array([direction(p, refusals=False) for p in self.phrases],
-                                    dtype=np.int8)
+        self._directions = np.array([direction(p) for p in self.phrases], dtype=np.int8)
+        self._absence = np.array([bool(_NAMES_ABSENCE.search(p)) for p in self.phrases], dtype=bool)
         self._vectors: np.ndarray | None = None
         self._by_text: dict[str, RoomAppraisal] = {}
 
@@ -244,7 +268,7 @@ class Appraiser:
         return found
 
     def _appraise(self, text: str) -> RoomAppraisal:
-        mood = _felt(tone.score(text))
+        mood = _felt(tone.as_received(text))
         hits = np.zeros(len(self.phrases), np.float32)
         flipped = np.zeros(len(self.phrases), np.float32)  # met in the opposite direction
         parts = sentences(text)
@@ -254,13 +278,14 @@ class Appraiser:
             room = self._room_hit(said)
         if self.phrases:
             similar = self._phrase_vectors() @ said.T
-            other_way = _opposite(self._directions, parts)
+            other_way = _opposite(self._directions, self._absence, parts)
             hits = _hit(np.where(other_way, -1.0, similar).max(axis=1))
             flipped = OPPOSITE_WEIGHT * _hit(
                 np.where(other_way, similar, -1.0).max(axis=1) - FLIP_MARGIN)
-        interest, interest_phrase = self._strongest(0, hits)
-        value, value_phrase = self._strongest(1, hits, self._tables[2], flipped)
-        concern, concern_phrase = self._strongest(2, hits, self._tables[1], flipped)
+        interest, interest_phrase, _ = self._strongest(0, hits)
+        value, value_phrase, value_flipped = self._strongest(1, hits, self._tables[2], flipped)
+        concern, concern_phrase, concern_flipped = self._strongest(2, hits, self._tables[1],
+                                                                   flipped)
         content = value - concern
         touched = np.maximum.reduce([interest, value, concern, np.full_like(interest, room)])
         # An insult is aimed at everyone who reads it and puts anyone off; warmth draws a little
@@ -270,31 +295,36 @@ class Appraiser:
         by_tone = TONE_WEIGHT * mood * reach * (1.0 - 0.5 * np.maximum(value, concern))
         valence = content + by_tone
         reason = np.where(content < 0, concern_phrase, value_phrase)
+        reversed_ = np.where(content < 0, concern_flipped, value_flipped)
         why = np.where(content < 0, 3, 2)
         # Nothing of theirs at stake, or the tone says more: how it was said, or only a topic.
         by_tone = (np.abs(content) < 0.15) | (np.abs(by_tone) > np.abs(content))
         reason = np.where(by_tone, np.where(interest > 0, interest_phrase, -1), reason)
+        reversed_ &= ~by_tone
         why = np.where(by_tone, np.where(abs(mood) >= 0.3, 4, np.where(interest > 0, 1, 0)), why)
         return RoomAppraisal(relevance.astype(np.float32), valence.astype(np.float32), reason, why,
-                             mood, self.profile_of, self.jitter)
+                             reversed_, mood, self.profile_of, self.jitter)
 
     def _strongest(self, kind: int, hits: np.ndarray, opposite: np.ndarray | None = None,
-                   flipped: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                   flipped: np.ndarray | None = None
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per profile: the strongest hit of this kind (or of the opposite kind met the other
-        way round) and the phrase it came from (-1: none)."""
+        way round), the phrase it came from (-1: none), and whether it was met the other way."""
         tables = [(self._tables[kind], hits)]
         if opposite is not None:
             tables.append((opposite, flipped))
         best = np.zeros(len(self._tables[kind]), np.float32)
         phrase = np.full(len(best), -1, dtype=np.int64)
-        for table, scores in tables:
+        other_way = np.zeros(len(best), dtype=bool)
+        for way, (table, scores) in enumerate(tables):
             scored = np.where(table >= 0, scores[np.maximum(table, 0)] if scores.size else 0.0, 0.0)
             column = scored.argmax(axis=1)
             top = scored[np.arange(len(table)), column]
             better = top > best
             best = np.where(better, top, best)
             phrase = np.where(better, table[np.arange(len(table)), column], phrase)
-        return best, phrase
+            other_way = np.where(better, way == 1, other_way)
+        return best, phrase, other_way
 
     def of(self, persona: int, text: str) -> Appraisal:
         """One persona's appraisal of a message."""
@@ -309,6 +339,8 @@ class Appraiser:
             reason = _NEGATIVE_TONE if room.tone < 0 else _POSITIVE_TONE
         else:
             reason = self.phrases[phrase] if phrase >= 0 else None
+            if reason and room.profile_reversed[profile]:
+                reason = f"not {reason}"  # "backs it: not launching without legal review"
         return Appraisal(float(room.profile_relevance[profile]), room.valence_of(persona), reason,
                          why)
 

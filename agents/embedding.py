@@ -34,7 +34,10 @@ BATCH = 64  # texts per forward pass when many are embedded at once
 CACHE_SIZE = 50_000
 _LAYERS, _HEADS = 6, 12
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
-_CLAUSE_BREAK = re.compile(r"\s*(?:[,;:]|\s[-–—]\s|\bbut\b|\band then\b)\s*", re.IGNORECASE)
+# Clauses: at punctuation, "but" and "and"; and before "without" / "with no", so what a pitch
+# leaves out is a clause of its own ("launch next month | without a compliance review").
+_CLAUSE_BREAK = re.compile(r"\s*(?:[,;:]|\s[-–—]\s|\bbut\b|\band(?: then)?\b)\s*|"
+                           r"\s+(?=(?:without|with no|with zero)\b)", re.IGNORECASE)
 
 
 class EmbeddingUnavailable(RuntimeError):

@@ -65,6 +65,23 @@ def score(text: str) -> float:
     return value
 
 
+# Negative words say the text is hostile only when they are aimed at people: "your complaints
+# are pathetic" is; "we will fix the bugs that crash the app" is good news in bad words.
+_AT_PEOPLE = re.compile(r"\b(you|your|yours|you'?re|y'?all|yourselves|customers?|users?|members?|"
+                        r"people|folks|everyone|everybody|staff|employees|idiots|fools|clowns|"
+                        r"whiners|freeloaders|parasites)\b", re.IGNORECASE)
+UNAIMED = 0.3  # what negative words count for when they are not aimed at anyone
+
+
+def as_received(text: str) -> float:
+    """The tone as a reader takes it: warmth counts whole; negative words in full only when
+    aimed at people (or said with contempt), else a third."""
+    value = score(text)
+    if value >= 0 or _CONTEMPT.search(text) or _AT_PEOPLE.search(text):
+        return value
+    return UNAIMED * value
+
+
 def stance(text: str) -> int:
     """-1 negative, 0 neutral, +1 positive."""
     value = score(text)
