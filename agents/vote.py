@@ -1,13 +1,16 @@
 """A member's vote on a motion: structured output from a model that can decide, rules otherwise.
 
 The rules vote on the item itself: how the motion strikes the member (the appraisal: which of
-their concerns or values it hits), moved by what they argued in the debate and by questions the
-presenter left unanswered. A routine motion that touches none of their concerns carries, as
-routine business does at a board; the reason always names the concern or value at stake.
+their concerns or values it hits), moved by what they argued in the debate, by questions the
+presenter left unanswered, and by the objections other members raised. A member with no stake of
+their own defers to a strong objection heard in the debate (counsel's on a legal risk, the CFO's
+on the cash), and otherwise lets routine business carry. The reason always names the concern or
+value at stake, theirs or the objector's.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from html import escape
 
 from agents.agent import Agent, Outcome, Source
@@ -23,6 +26,18 @@ SAID_WEIGHT = 0.35  # what they argued in the debate moves the vote, the item de
 UNANSWERED_WEIGHT = 0.25  # each question the presenter left unanswered counts against
 ROUTINE_BELOW = 0.3  # a motion this little relevant to them is routine business
 AGAINST_AT, FOR_AT = -0.15, 0.12
+OBJECTION_AT = 0.4  # a member who spoke against the motion this strongly raised an objection
+DEFER_AT = 0.5  # an objection this strong carries those with no stake of their own
+OBJECTION_WEIGHT = 0.3  # and weighs a little with those who have one
+
+
+@dataclass(frozen=True)
+class Objection:
+    """A member who argued against the motion in the debate, and the concern it hit."""
+
+    name: str
+    concern: str
+    strength: float  # how strongly they stand against it, 0 … 1
 
 
 def vote_prompt(context: DecisionContext, motion: str, said: tuple[str, ...]) -> str:
@@ -35,10 +50,15 @@ def vote_prompt(context: DecisionContext, motion: str, said: tuple[str, ...]) ->
 
 
 def rules_vote(persona: Persona, motion: Appraisal, said: tuple[str, ...] = (),
-               unanswered: int = 0) -> Vote:
+               unanswered: int = 0, objections: tuple[Objection, ...] = ()) -> Vote:
     """For backends that cannot decide: the vote and its reason, from the motion's appraisal."""
+    heard = max((o for o in objections if o.name != persona.name), key=lambda o: o.strength,
+                default=None)
+    if motion.relevance < ROUTINE_BELOW and not unanswered:  # not theirs to argue about
+        return _no_stake_vote(heard)
     argued = sum(own_lean(persona, t) for t in said) / len(said) if said else 0.0
-    score = motion.lean + SAID_WEIGHT * argued - UNANSWERED_WEIGHT * unanswered
+    score = (motion.lean + SAID_WEIGHT * argued - UNANSWERED_WEIGHT * unanswered
+             - OBJECTION_WEIGHT * (heard.strength if heard else 0.0))
     at_stake = motion.reason
     choice: VoteChoice
     if score <= AGAINST_AT:
@@ -47,18 +67,35 @@ def rules_vote(persona: Persona, motion: Appraisal, said: tuple[str, ...] = (),
             reason = f"it means {at_stake}."
         elif unanswered:
             reason = "my question was not answered."
+        elif heard is not None:
+            reason = f"{heard.name} is right: it means {heard.concern}."
         else:
             reason = f"{at_stake or 'what I heard'} does not persuade me."
     elif score >= FOR_AT:
         choice = "for"
         reason = (f"it brings {at_stake}." if motion.why == "value"
                   else "it is sound, and I heard nothing against it.")
-    elif motion.relevance < ROUTINE_BELOW:
+    elif motion.relevance < ROUTINE_BELOW and heard is None:
         choice, reason = "for", "routine business; it touches none of my concerns."
     else:
         choice = "abstain"
         reason = (f"it touches {at_stake}, but I am not persuaded either way." if at_stake
-                  else "I have not heard enough to decide either way.")
+                  else f"{heard.name} raised {heard.concern}; I am not persuaded either way."
+                  if heard else "I have not heard enough to decide either way.")
+    return _vote(choice, reason)
+
+
+def _no_stake_vote(heard: Objection | None) -> Vote:
+    """A member the motion does not touch: routine business carries, unless someone whose
+    concern it hits argued hard against it."""
+    if heard is None or heard.strength < OBJECTION_AT:
+        return _vote("for", "routine business; it touches none of my concerns.")
+    if heard.strength >= DEFER_AT:
+        return _vote("against", f"{heard.name} is right: it means {heard.concern}.")
+    return _vote("abstain", f"{heard.name} raised {heard.concern}; I am not persuaded either way.")
+
+
+def _vote(choice: VoteChoice, reason: str) -> Vote:
     return Vote(vote=choice, reason=reason[0].upper() + reason[1:])
 
 
@@ -73,9 +110,11 @@ def one_line(vote: Vote) -> Vote:
 
 
 async def cast_vote(agent: Agent, context: DecisionContext, motion: str, said: tuple[str, ...],
-                    unanswered: int = 0, item: Appraisal | None = None) -> Outcome:
+                    unanswered: int = 0, item: Appraisal | None = None,
+                    objections: tuple[Objection, ...] = ()) -> Outcome:
     """The member's vote as an Outcome: a reply that shows the ballot, with the Vote as payload.
-    `item`: how the member takes the motion (for the rules; a model reads the motion itself)."""
+    `item`: how the member takes the motion, `objections`: those raised in the debate (for the
+    rules; a model reads the motion and the debate itself)."""
     calls: list[CallRecord] = []
     source: Source = "rules"
     error = None
@@ -86,7 +125,8 @@ async def cast_vote(agent: Agent, context: DecisionContext, motion: str, said: t
         )
         source = "model" if vote is not None else "fallback"
     if vote is None:  # rules for backends that cannot decide, and a safe vote when a model fails
-        vote = rules_vote(agent.persona, item or context.appraisal or NEUTRAL, said, unanswered)
+        vote = rules_vote(agent.persona, item or context.appraisal or NEUTRAL, said, unanswered,
+                          objections)
     vote = one_line(vote)
     decision = Decision(action="reply", text=ballot_text(vote), reason=f"vote: {vote.vote}")
     return Outcome(decision, source, calls, error, payload=vote)

@@ -19,7 +19,7 @@ from functools import partial
 from agents.agent import Agent, Outcome
 from agents.context import DecisionContext, VisibleMessage
 from agents.decisions import Decision, Vote
-from agents.vote import ballot_text, cast_vote
+from agents.vote import OBJECTION_AT, Objection, ballot_text, cast_vote
 from bot.engine.policy import Engine, Policy, Timer, Turn
 from bot.scenarios.meeting.agenda import Agenda, AgendaItem, parse_agenda
 from bot.scenarios.meeting.minutes import ItemRecord, Question, render_minutes
@@ -271,19 +271,26 @@ class Meeting(Policy):
         )
         voters = [self.chair, *self.members]
         self.votes_due = len(voters)
+        appraiser = self.engine.opinions.appraiser
+        room = appraiser.room(_item_text(record.item))
+        items = {member: appraiser.explain(room, member) for member in voters}
+        # Those who argued against it in the debate, and the concern it hit: what the others heard.
+        objections = tuple(
+            Objection(self.engine.personas[m].name, items[m].reason, -items[m].lean)
+            for m in voters if record.said.get(self._id(m)) and items[m].why == "concern"
+            and items[m].reason and -items[m].lean >= OBJECTION_AT)
         for k, member in enumerate(voters):
             # What the member said and asked is fixed now: a reply still landing cannot change
             # a ballot, whenever its model call happens to run.
             pid = self._id(member)
             said = tuple(record.said.get(pid, ()))
             unanswered = sum(q.asker_id == pid and q.answer is None for q in record.questions)
-            item = self.engine.opinions.appraiser.of(member, _item_text(record.item))
             self.engine.give_turn(
                 member,
                 call,
                 self.engine.clock.now + 1.0 + 0.5 * k,
                 act=partial(cast_vote, motion=record.item.motion, said=said,
-                            unanswered=unanswered, item=item),
+                            unanswered=unanswered, item=items[member], objections=objections),
                 tag=_Ballot(record.item.number),
             )
 
