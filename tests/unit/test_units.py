@@ -11,7 +11,13 @@ from agents.context import BlockWindow, DecisionContext, VisibleMessage
 from agents.gate import GateSettings, SpeakGate
 from agents.llm import ChatTurn, LLMRequest
 from agents.prompts import decision_prompt
-from agents.sanitize import clean_reply, first_sentences, speaker_names, strip_mass_mentions
+from agents.sanitize import (
+    clean_reply,
+    first_sentences,
+    speaker_names,
+    strip_mass_mentions,
+    without_cut_off,
+)
 from bot.engine.human_input import HumanInputError
 from bot.engine.orchestrator import Orchestrator
 from bot.engine.policy import Turn
@@ -63,6 +69,27 @@ def test_clean_reply_speaks_only_as_itself(board):
     assert clean_reply("Assistant: sure thing", priya, room) == ""
     assert strip_mass_mentions("hey @everyone and @here") == "hey everyone and here"
     assert first_sentences("One. Two! Three? Four.", 2) == "One. Two!"
+
+
+def test_shouted_names_and_stage_directions_are_not_the_persona_speaking(board):
+    priya, marcus = board.persona("priya"), board.persona("marcus")
+    room = speaker_names(priya) | speaker_names(marcus)
+    # A small model copies another speaker's line, in capitals, with a stage direction.
+    assert clean_reply("MARCUS: [laughs] We should go big.", priya, room) == ""
+    assert clean_reply("PRIYA RAMAN: *sighs* What's the payback?", priya, room) == (
+        "What's the payback?")
+    assert clean_reply("Fine (nods). Show me the numbers.", priya, room) == (
+        "Fine. Show me the numbers.")
+
+
+@pytest.mark.parametrize(("cut", "kept"), [
+    ("What is the payback? We can't just spend $", "What is the payback?"),
+    ("We need to make sure they have", "We need to make sure they have…"),
+    ("Too expensive, and", "Too expensive…"),
+    ("Done.", "Done."),
+])
+def test_a_reply_cut_by_the_token_limit_ends_on_a_whole_sentence(cut, kept):
+    assert without_cut_off(cut) == kept
 
 
 def test_untrusted_text_is_escaped_and_delimited():
