@@ -3,7 +3,8 @@
 1. The README's pitch to the board, seeds 0..N-1: persona messages and distinct speakers per run;
    next to it, small talk to the same board (a room should not debate "good morning").
 2. Board meetings on motions of our own, reckless and routine, over several seeds: how often each
-   carried, and whether every vote reason agrees with the vote.
+   carried, and whether every vote reason agrees with the vote; half the motions were written
+   after the rules were tuned and never tuned on ("unseen").
 3. A kind and an insulting announcement to the community pack, several seeds each: replies,
    reactions, the share of replies against it, and whether it was a backlash (bot.batch.aggregate's
    rule: at least 3 objectors and at least 25% of those who responded).
@@ -52,6 +53,19 @@ ROUTINE = [
     "Move the Q4 board meeting from Tuesday to Thursday.",
     "Adopt the updated travel expense policy the audit committee reviewed.",
 ]
+# Written after the rules were tuned on the motions above, and not tuned on: how well it generalises.
+UNSEEN_RECKLESS = [
+    "Move all customer data to a cheaper offshore provider next week with no security review.",
+    "Fire the entire QA team and ship releases straight to customers.",
+    "Announce in a press release that our software makes tax mistakes impossible.",
+    "Spend the whole marketing budget for next year on a single influencer campaign next month.",
+]
+UNSEEN_ROUTINE = [
+    "Approve the board calendar for next year.",
+    "Ratify the appointment of the new company secretary.",
+    "Approve the renewal of our cloud hosting contract at the same price.",
+    "Note the CEO's quarterly update.",
+]
 KIND = ("Thank you all for a wonderful year. From next month every member gets free delivery, "
         "and we are donating 5% of profits to the riverside cleanup.")
 RUDE = ("Listen up, idiots: prices go up 30% next month. If you don't like it, shop somewhere "
@@ -96,7 +110,9 @@ async def votes(seeds: int, console: Console) -> None:
     table = Table(title=f"Board votes on a plain motion, seeds 0–{seeds - 1} (history)")
     for column in ("kind", "motion", "carried", "for / against / abstain", "reasons agree"):
         table.add_column(column)
-    for kind, motions in (("reckless", RECKLESS), ("routine", ROUTINE)):
+    board = load_pack("board").personas
+    for kind, motions in (("reckless", RECKLESS), ("routine", ROUTINE),
+                          ("reckless, unseen", UNSEEN_RECKLESS), ("routine, unseen", UNSEEN_ROUTINE)):
         for motion in track(motions, description=kind, console=console):
             carried, tally, agree, total = 0, [0, 0, 0], 0, 0
             for seed in range(seeds):
@@ -106,21 +122,28 @@ async def votes(seeds: int, console: Console) -> None:
                 carried += counts["for"] > counts["against"]
                 tally = [t + counts[c] for t, c in zip(tally, ("for", "against", "abstain"),
                                                        strict=True)]
-                agree += sum(_agrees(choice, reason) for choice, reason in rows)
+                agree += sum(_agrees(choice, reason, board) for choice, reason in rows)
                 total += len(rows)
-            table.add_row(kind, motion[:60], f"{carried}/{seeds}", " / ".join(map(str, tally)),
+            table.add_row(kind, motion, f"{carried}/{seeds}", " / ".join(map(str, tally)),
                           f"{agree}/{total}")
     console.print(table)
 
 
-def _agrees(choice: str, reason: str | None) -> bool:
-    """A reason agrees with its vote when its words say the same side (rules' reasons open with
-    "backs", "objects", … and name the concern or value)."""
+def _agrees(choice: str, reason: str | None, board: list) -> bool:
+    """A reason agrees with its vote when what it names is on that side: a director's concern
+    (or an unanswered question) against, a value (or routine business) for."""
     text = (reason or "").lower()
-    against = any(w in text for w in ("object", "concern", "against", "risk", "worr"))
-    backing = any(w in text for w in ("back", "support", "for it", "values", "routine"))
-    return {"for": backing or not against, "against": against,
-            "abstain": True}[choice]
+    concerns = {c.lower() for p in board for c in p.concerns}
+    values = {v.lower() for p in board for v in p.values}
+    # A phrase met the other way round is named "not …": "not <a concern>" is on the side for.
+    if choice == "against":
+        return (any(c in text for c in concerns) or any(f"not {v}" in text for v in values)
+                or "not answered" in text or "persuade" in text)
+    if choice == "for":
+        return (any(v in text and f"not {v}" not in text for v in values)
+                or any(f"not {c}" in text for c in concerns)
+                or "routine business" in text or "sound" in text)
+    return True
 
 
 async def announcements(seeds: int, console: Console) -> None:
