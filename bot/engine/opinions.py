@@ -12,6 +12,7 @@ positions differ and settles when everyone has been heard.
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 
 import numpy as np
 
@@ -25,10 +26,13 @@ _KEPT = 4096  # message appraisals kept (a message is appraised when it arrives 
 
 class Opinions:
     def __init__(self, appraiser: Appraiser, conversation: Conversation,
-                 settings: GateSettings) -> None:
+                 settings: GateSettings, matter_of: Callable[[int], int] | None = None) -> None:
+        """`matter_of`: the message that states what a message is about (by default the start of
+        its reply chain; in a meeting, the agenda item being debated)."""
         self.appraiser = appraiser
         self.conversation = conversation
         self.settings = settings
+        self.matter_of = matter_of or conversation.root_of
         self._appraised: OrderedDict[int, RoomAppraisal] = OrderedDict()
         self._heard: OrderedDict[int, np.ndarray] = OrderedDict()  # thread root → messages each
         self._stands: dict[int, tuple[float, float]] = {}  # thread root → (lowest, highest) heard
@@ -43,7 +47,7 @@ class Opinions:
         return found
 
     def spoke(self, message: VisibleMessage, author: int) -> None:
-        root = self.conversation.root_of(message.id)
+        root = self.matter_of(message.id)
         if root not in self._heard:
             self._heard[root] = np.zeros(len(self.conversation.personas), dtype=np.int32)
             if len(self._heard) > _KEPT:
@@ -54,8 +58,8 @@ class Opinions:
         self._stands[root] = (min(low, stand), max(high, stand))
 
     def _thread(self, message: VisibleMessage, author: int | None) -> int | None:
-        """The root a persona's reply argues about, or None for anything else."""
-        root = self.conversation.root_of(message.id)
+        """The matter a persona's reply argues about, or None for anything else."""
+        root = self.matter_of(message.id)
         return None if author is None or root == message.id else root
 
     def pull(self, message: VisibleMessage, author: int | None) -> np.ndarray:

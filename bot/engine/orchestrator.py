@@ -77,7 +77,7 @@ class Orchestrator:
                                          settings.gate.max_exchange)
         self.opinions = Opinions(Appraiser(self.personas, seed=settings.seed,
                                            room_topic=pack.room.topic), self.conversation,
-                                 settings.gate)
+                                 settings.gate, matter_of=lambda m: self.policy.matter_of(m))
         self._names: dict[str, str] = {p.id: p.name for p in self.personas}
         self._reacted: set[tuple[str, int, str]] = set()  # (author id, message id, emoji)
         self.queue = Schedule()

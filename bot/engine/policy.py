@@ -123,6 +123,11 @@ class Policy:
                               vtime: float) -> None:
         """A fork copied a parent's reaction (`author` is a persona index, or None)."""
 
+    def matter_of(self, message_id: int) -> int:
+        """The message that states what a message is about, which those who answer it argue
+        over (by default, where its reply chain started)."""
+        return self.engine.conversation.root_of(message_id)
+
     def focus(self, turn: Turn) -> int:
         """When its turn comes, the message the persona answers (by default, the one it was given
         the turn for)."""

@@ -9,6 +9,7 @@ the members say, and how they vote, comes from their model (or rules and history
 
 from __future__ import annotations
 
+import bisect
 import random
 import re
 import time
@@ -79,7 +80,7 @@ class Meeting(Policy):
         if chair_id is None or engine.index_of(chair_id) is None:
             raise ValueError(
                 f"pack '{engine.pack.name}' has no chair for a meeting — fix: add "
-                "'chair: <persona id>' to its engine.yaml"
+                "'chair: <persona id>' to its room.yaml"
             )
         self.chair = engine.index_of(chair_id)
         self.chair_id = chair_id
@@ -95,6 +96,7 @@ class Meeting(Policy):
         self.muted: frozenset[int] = frozenset({self.chair})
         self.votes_due = 0
         self.minutes_written = False
+        self._items_opened: list[int] = []  # the chair's message presenting each item, in order
 
     # -- the chair ---------------------------------------------------------------------------
 
@@ -112,6 +114,12 @@ class Meeting(Policy):
 
     def _rng(self, salt: str) -> random.Random:
         return random.Random(f"{self.engine.settings.seed}:meeting:{salt}")
+
+    def matter_of(self, message_id: int) -> int:
+        """What is said while an item is open is about that item, whoever it answers (the
+        chair's "@Tom, your view?" included)."""
+        opened = bisect.bisect_right(self._items_opened, message_id) - 1
+        return self._items_opened[opened] if opened >= 0 else super().matter_of(message_id)
 
     # -- messages ----------------------------------------------------------------------------
 
@@ -192,7 +200,7 @@ class Meeting(Policy):
         else:
             head += f" {self.presenter} has put this to the board."
         head += f" The motion: {item.motion}. We have {self.minutes_per_item:g} minutes."
-        self._say(head)
+        self._items_opened.append(self._say(head))
         engine.status("item", number=item.number, title=item.title, motion=item.motion)
         self.deadline = engine.clock.now + self.minutes_per_item * 60
         self.queue = list(self.members)
