@@ -59,17 +59,26 @@ def _as_outcome(choice: FeedAction, text: str | None, base: Outcome) -> Outcome:
     return Outcome(decision, base.source, base.calls, base.error, payload=choice)
 
 
+FEED_REPLY_BASE, FEED_REPLY_FEELING, FEED_REPLY_MAX = 0.03, 0.6, 0.5
+
+
 def rules_choice(agent: Agent, context: DecisionContext) -> FeedAction:
-    """The room's rules, read as a feed: a post that touches the persona hard draws a reply or a
-    quote (more often a quote, to their own followers, when they object), one they like a lot a
-    repost, one they mildly like a like; a post they dislike gets no like, and the rest is
-    scrolled past."""
+    """Rules for a feed, read from how the post strikes the persona: one that touches them hard
+    (relevance × how strongly they feel) draws a reply or a quote (more often a quote, to their
+    own followers, when they object); one they like a lot a repost, one they mildly like a like;
+    one they dislike no like; the rest is scrolled past. Unlike a room's conversation, nobody in
+    a feed waits for their answer: most people scroll on, so replies are rarer than in a room."""
     seen = context.appraisal or NEUTRAL
-    decision = rules.choose(agent.persona, context)
     rng = rules.rng_for(context.seed, agent.persona.id, context.trigger.id, "feed")
-    if decision.action == "reply":
+    feeling = seen.relevance * abs(seen.valence)
+    reply = 1.0 if context.replied_to_me else min(
+        FEED_REPLY_MAX, FEED_REPLY_BASE + FEED_REPLY_FEELING * feeling)
+    react = (1 - reply) * min(
+        0.9, agent.persona.activity.reaction_propensity * (0.4 + 1.6 * seen.relevance))
+    roll = rng.random()
+    if roll < reply:
         return "quote" if rng.random() < (0.4 if seen.stance == "against" else 0.2) else "reply"
-    if decision.action == "react" and seen.valence > -STANCE_BAND:
+    if roll < reply + react and seen.valence > -STANCE_BAND:
         strongly = seen.valence > 0.4 and seen.relevance > 0.4
         return "repost" if strongly and rng.random() < 0.5 else "like"
     return "ignore"
