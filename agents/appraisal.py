@@ -47,7 +47,12 @@ OPPOSITE_WEIGHT = 0.8  # a concern met in the opposite direction is a value, a l
 ROOM_WEIGHT = 0.6  # the room's topic makes a message relevant to all, at most this much
 _MORE = re.compile(r"\b(spend\w*|increas\w*|rais\w*|hike\w*|tripl\w*|doubl\w*|expand\w*|"
                    r"invest\w*|boost\w*|add\w*|grow\w*|hir(e|es|ing)|ris(e|es|ing)|"
-                   r"(go|goes|going|went) up)\b", re.IGNORECASE)
+                   r"(go|goes|going|went) up|put(ting)? [^.]{1,20}? into|pour\w*|fund\w*)\b",
+                   re.IGNORECASE)
+# Making something better goes against a concern about it, whichever way the concern is put:
+# "fixing onboarding" answers "a clunky 12-step onboarding".
+_BETTER = re.compile(r"\b(fix\w*|improv\w*|upgrad\w*|streamlin\w*|simplif\w*|repair\w*|"
+                     r"speed(ing)? up|solv\w*)\b", re.IGNORECASE)
 _LESS = re.compile(r"\b(cut\w*|reduc\w*|lower\w*|slash\w*|trim\w*|freez\w*|shrink\w*|halv\w*|"
                    r"half[- ]price|discount\w*|on sale|downsiz\w*|lay(ing)? off|layoffs?|"
                    r"scal(e|ing) back|pull(ing)? back|cancel\w*|scrap\w*|drop(ping)?|flat|"
@@ -56,10 +61,9 @@ _LESS = re.compile(r"\b(cut\w*|reduc\w*|lower\w*|slash\w*|trim\w*|freez\w*|shrin
 # Refusing to do something at all ("we will never sell your data").
 _REFUSE = re.compile(r"\b(never|will not|won'?t|no longer|refuse to|not going to|no plans? to|"
                      r"stop(ping)?)\b", re.IGNORECASE)
-# A clause that leaves something out ("…, with no legal review"; agents.embedding cuts a sentence
-# before "without"). A "no" inside a phrase is left alone: "price hikes with no explanation"
-# names the hike.
-_LEAVES_OUT = re.compile(r"^\s*(with no|without|with zero|no)\b", re.IGNORECASE)
+# A text that leaves something out ("…, with no legal review"). agents.embedding also cuts a
+# sentence before "without", so the rest of it is still read for what it does say.
+_LEAVES_OUT = re.compile(r"^\s*no\b|\b(with no|without|with zero)\b", re.IGNORECASE)
 # A persona's phrase that is itself about something left out ("launching without legal review",
 # "skipping security audits"): a text that leaves it out or stops it goes along with it.
 _NAMES_ABSENCE = re.compile(r"\b(without|with no|no|skip\w*|lack\w*|neglect\w*|ignor\w*)\b",
@@ -152,8 +156,8 @@ def direction(text: str) -> int:
     return -1 if _LESS.search(text) else int(bool(_MORE.search(text)))
 
 
-def _opposite(phrase_ways: np.ndarray, phrase_absence: np.ndarray, texts: list[str]
-              ) -> np.ndarray:
+def _opposite(phrase_ways: np.ndarray, phrase_absence: np.ndarray, concerns: np.ndarray,
+              texts: list[str]) -> np.ndarray:
     """(phrases × texts): does the text go the other way from the phrase? When the text says
     which way and the phrase another ("cutting the budget" against "investing more in it", "the
     fees are gone" against "monthly fees"), or when the text refuses or
@@ -171,7 +175,8 @@ def _opposite(phrase_ways: np.ndarray, phrase_absence: np.ndarray, texts: list[s
     refusing = refused_way[None, :] * np.where(phrase_ways == 0, 1, phrase_ways)[:, None] == -1
     refusing &= ~phrase_absence[:, None]
     leaving_out = leaves_out[None, :] & ~phrase_absence[:, None]
-    return np.where(refused[None, :], refusing, both_say | leaving_out)
+    bettering = np.array([bool(_BETTER.search(t)) for t in texts])[None, :] & concerns[:, None]
+    return np.where(refused[None, :], refusing, both_say | leaving_out) | bettering
 
 
 def _jitter(seed: int, persona_id: str) -> float:
@@ -218,6 +223,8 @@ class Appraiser:
         self.phrases = list(index)
         self._directions = np.array([direction(p) for p in self.phrases], dtype=np.int8)
         self._absence = np.array([bool(_NAMES_ABSENCE.search(p)) for p in self.phrases], dtype=bool)
+        self._concerns = np.zeros(len(self.phrases), dtype=bool)
+        self._concerns[self._tables[2][self._tables[2] >= 0]] = True
         self._vectors: np.ndarray | None = None
         self._by_text: dict[str, RoomAppraisal] = {}
 
@@ -278,7 +285,7 @@ class Appraiser:
             room = self._room_hit(said)
         if self.phrases:
             similar = self._phrase_vectors() @ said.T
-            other_way = _opposite(self._directions, self._absence, parts)
+            other_way = _opposite(self._directions, self._absence, self._concerns, parts)
             hits = _hit(np.where(other_way, -1.0, similar).max(axis=1))
             flipped = OPPOSITE_WEIGHT * _hit(
                 np.where(other_way, similar, -1.0).max(axis=1) - FLIP_MARGIN)

@@ -65,11 +65,11 @@ def score(text: str) -> float:
     return value
 
 
-# Negative words say the text is hostile only when they are aimed at people: "your complaints
-# are pathetic" is; "we will fix the bugs that crash the app" is good news in bad words.
-_AT_PEOPLE = re.compile(r"\b(you|your|yours|you'?re|y'?all|yourselves|customers?|users?|members?|"
-                        r"people|folks|everyone|everybody|staff|employees|idiots|fools|clowns|"
-                        r"whiners|freeloaders|parasites)\b", re.IGNORECASE)
+# Negative words say the text is hostile only when they are aimed at the reader or name-call:
+# "your complaints are pathetic" is; "we will fix the bugs that crash the app" is good news in
+# bad words, and "prices rise with no notice" is bad news, not an insult.
+_AT_PEOPLE = re.compile(r"\b(you|your|yours|you'?re|y'?all|yourselves|idiots|fools|clowns|whiners|"
+                        r"freeloaders|parasites|losers|morons)\b", re.IGNORECASE)
 UNAIMED = 0.3  # what negative words count for when they are not aimed at anyone
 
 

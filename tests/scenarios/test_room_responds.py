@@ -19,7 +19,7 @@ RECKLESS = [
     "Sell our customers' transaction data to a data broker for $3M a year.",
     "Stop all security audits for a year to save $400k.",
     "Fire the entire QA team and ship releases straight to customers.",
-    "Raise prices 40% for existing customers next week with no notice.",
+    "Move all customer data to a cheaper offshore provider next week with no security review.",
 ]
 ROUTINE = [
     "Approve the minutes of the last board meeting.",

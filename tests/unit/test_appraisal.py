@@ -35,6 +35,10 @@ PEOPLE = {
                 "free events for the community"],
         concerns=["insulting or looking down on customers", "price hikes with no explanation",
                   "companies that only care about profit"]),
+    "engineer": dict(
+        interests=["the product", "reliability"],
+        values=["investing in the product"],
+        concerns=["a clunky signup flow with twelve steps", "outages during month-end close"]),
 }
 
 
@@ -143,3 +147,24 @@ def test_a_grown_population_is_appraised_per_archetype_at_one_product_per_messag
     seen = room.room(RECKLESS[0])
     assert len(room.phrases) == 10 and seen.valence.shape == (2000,)
     assert (seen.valence < 0).all() and seen.valence.std() > 0  # alike, not clones
+
+
+@pytest.mark.parametrize(("better", "worse"), [
+    ("We're fixing the signup flow next quarter.", "We're adding five more steps to signup."),
+    ("We are upgrading the servers that run month-end close.",
+     "Expect more outages during month-end close while we migrate."),
+    ("We are simplifying signup to three steps.", "Signup now asks twelve questions."),
+])
+def test_fixing_what_someone_worries_about_wins_them_over(room, better, worse):
+    fixed, broken = feel(room, "engineer", better), feel(room, "engineer", worse)
+    assert fixed.stance == "for" and fixed.reason.startswith("not ")
+    assert broken.stance == "against"
+
+
+@pytest.mark.parametrize(("refusal", "doing"), [
+    ("We will never sell your data to anyone.", "We are selling customer data to a broker."),
+    ("Launch next month, with a full legal review first.", "Launch next month without a legal review."),
+])
+def test_refusing_or_leaving_out_a_thing_goes_the_other_way(room, refusal, doing):
+    assert feel(room, "counsel", refusal).valence > feel(room, "counsel", doing).valence
+    assert feel(room, "counsel", doing).stance == "against"
