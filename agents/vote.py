@@ -2,10 +2,10 @@
 
 The rules vote on the item itself: how the motion strikes the member (the appraisal: which of
 their concerns or values it hits), moved by what they argued in the debate, by questions the
-presenter left unanswered, and by the objections other members raised. A member with no stake of
-their own defers to a strong objection heard in the debate (counsel's on a legal risk, the CFO's
-on the cash), and otherwise lets routine business carry. The reason always names the concern or
-value at stake, theirs or the objector's.
+presenter left unanswered, and by the cases other members made. A member with no stake of their
+own votes against when several members argued against it (counsel on a legal risk, the CFO on the
+cash), no fewer than argued for it; a lone objection gives them pause; otherwise routine business
+carries. The reason always names the concern or value at stake, theirs or the objector's.
 """
 
 from __future__ import annotations
@@ -26,18 +26,25 @@ SAID_WEIGHT = 0.35  # what they argued in the debate moves the vote, the item de
 UNANSWERED_WEIGHT = 0.25  # each question the presenter left unanswered counts against
 ROUTINE_BELOW = 0.3  # a motion this little relevant to them is routine business
 AGAINST_AT, FOR_AT = -0.15, 0.12
-OBJECTION_AT = 0.4  # a member who spoke against the motion this strongly raised an objection
-DEFER_AT = 0.5  # an objection this strong carries those with no stake of their own
-OBJECTION_WEIGHT = 0.3  # and weighs a little with those who have one
+STAND_AT = 0.4  # a member who spoke this strongly for or against the motion made a case
+OBJECTION_WEIGHT = 0.3  # the strongest case against weighs a little with those who have a stake
 
 
 @dataclass(frozen=True)
-class Objection:
-    """A member who argued against the motion in the debate, and the concern it hit."""
+class Stand:
+    """A member who argued the motion in the debate: which way, how strongly, and the concern
+    or value of theirs it hit."""
 
     name: str
-    concern: str
-    strength: float  # how strongly they stand against it, 0 … 1
+    reason: str
+    lean: float  # -1 … +1: against … for
+
+
+def _heard(stands: tuple[Stand, ...], me: str) -> tuple[list[Stand], list[Stand]]:
+    """The cases against (strongest first) and for that others made in the debate."""
+    others = [s for s in stands if s.name != me]
+    return (sorted((s for s in others if s.lean < 0), key=lambda s: s.lean),
+            [s for s in others if s.lean > 0])
 
 
 def vote_prompt(context: DecisionContext, motion: str, said: tuple[str, ...]) -> str:
@@ -50,15 +57,15 @@ def vote_prompt(context: DecisionContext, motion: str, said: tuple[str, ...]) ->
 
 
 def rules_vote(persona: Persona, motion: Appraisal, said: tuple[str, ...] = (),
-               unanswered: int = 0, objections: tuple[Objection, ...] = ()) -> Vote:
+               unanswered: int = 0, stands: tuple[Stand, ...] = ()) -> Vote:
     """For backends that cannot decide: the vote and its reason, from the motion's appraisal."""
-    heard = max((o for o in objections if o.name != persona.name), key=lambda o: o.strength,
-                default=None)
+    against, support = _heard(stands, persona.name)
     if motion.relevance < ROUTINE_BELOW and not unanswered:  # not theirs to argue about
-        return _no_stake_vote(heard)
+        return _no_stake_vote(against, support)
+    heard = against[0] if against else None
     argued = sum(own_lean(persona, t) for t in said) / len(said) if said else 0.0
     score = (motion.lean + SAID_WEIGHT * argued - UNANSWERED_WEIGHT * unanswered
-             - OBJECTION_WEIGHT * (heard.strength if heard else 0.0))
+             + OBJECTION_WEIGHT * (heard.lean if heard else 0.0))
     at_stake = motion.reason
     choice: VoteChoice
     if score <= AGAINST_AT:
@@ -68,31 +75,31 @@ def rules_vote(persona: Persona, motion: Appraisal, said: tuple[str, ...] = (),
         elif unanswered:
             reason = "my question was not answered."
         elif heard is not None:
-            reason = f"{heard.name} is right: it means {heard.concern}."
+            reason = f"{heard.name} is right: it means {heard.reason}."
         else:
             reason = f"{at_stake or 'what I heard'} does not persuade me."
     elif score >= FOR_AT:
         choice = "for"
         reason = (f"it brings {at_stake}." if motion.why == "value"
                   else "it is sound, and I heard nothing against it.")
-    elif motion.relevance < ROUTINE_BELOW and heard is None:
-        choice, reason = "for", "routine business; it touches none of my concerns."
     else:
         choice = "abstain"
         reason = (f"it touches {at_stake}, but I am not persuaded either way." if at_stake
-                  else f"{heard.name} raised {heard.concern}; I am not persuaded either way."
+                  else f"{heard.name} raised {heard.reason}; I am not persuaded either way."
                   if heard else "I have not heard enough to decide either way.")
     return _vote(choice, reason)
 
 
-def _no_stake_vote(heard: Objection | None) -> Vote:
-    """A member the motion does not touch: routine business carries, unless someone whose
-    concern it hits argued hard against it."""
-    if heard is None or heard.strength < OBJECTION_AT:
+def _no_stake_vote(against: list[Stand], support: list[Stand]) -> Vote:
+    """A member the motion does not touch: routine business carries; a lone objection heard in
+    the debate gives them pause, and objections from several members, no fewer than spoke for
+    it, carry them."""
+    if not against:
         return _vote("for", "routine business; it touches none of my concerns.")
-    if heard.strength >= DEFER_AT:
-        return _vote("against", f"{heard.name} is right: it means {heard.concern}.")
-    return _vote("abstain", f"{heard.name} raised {heard.concern}; I am not persuaded either way.")
+    heard = against[0]
+    if len(against) >= 2 and len(against) >= len(support):
+        return _vote("against", f"{heard.name} is right: it means {heard.reason}.")
+    return _vote("abstain", f"{heard.name} raised {heard.reason}; I am not persuaded either way.")
 
 
 def _vote(choice: VoteChoice, reason: str) -> Vote:
@@ -111,9 +118,9 @@ def one_line(vote: Vote) -> Vote:
 
 async def cast_vote(agent: Agent, context: DecisionContext, motion: str, said: tuple[str, ...],
                     unanswered: int = 0, item: Appraisal | None = None,
-                    objections: tuple[Objection, ...] = ()) -> Outcome:
+                    stands: tuple[Stand, ...] = ()) -> Outcome:
     """The member's vote as an Outcome: a reply that shows the ballot, with the Vote as payload.
-    `item`: how the member takes the motion, `objections`: those raised in the debate (for the
+    `item`: how the member takes the motion, `stands`: the cases made in the debate (for the
     rules; a model reads the motion and the debate itself)."""
     calls: list[CallRecord] = []
     source: Source = "rules"
@@ -126,7 +133,7 @@ async def cast_vote(agent: Agent, context: DecisionContext, motion: str, said: t
         source = "model" if vote is not None else "fallback"
     if vote is None:  # rules for backends that cannot decide, and a safe vote when a model fails
         vote = rules_vote(agent.persona, item or context.appraisal or NEUTRAL, said, unanswered,
-                          objections)
+                          stands)
     vote = one_line(vote)
     decision = Decision(action="reply", text=ballot_text(vote), reason=f"vote: {vote.vote}")
     return Outcome(decision, source, calls, error, payload=vote)

@@ -20,7 +20,7 @@ from functools import partial
 from agents.agent import Agent, Outcome
 from agents.context import DecisionContext, VisibleMessage
 from agents.decisions import Decision, Vote
-from agents.vote import OBJECTION_AT, Objection, ballot_text, cast_vote
+from agents.vote import STAND_AT, Stand, ballot_text, cast_vote
 from bot.engine.policy import Engine, Policy, Timer, Turn
 from bot.scenarios.meeting.agenda import Agenda, AgendaItem, parse_agenda
 from bot.scenarios.meeting.minutes import ItemRecord, Question, render_minutes
@@ -282,11 +282,12 @@ class Meeting(Policy):
         appraiser = self.engine.opinions.appraiser
         room = appraiser.room(_item_text(record.item))
         items = {member: appraiser.explain(room, member) for member in voters}
-        # Those who argued against it in the debate, and the concern it hit: what the others heard.
-        objections = tuple(
-            Objection(self.engine.personas[m].name, items[m].reason, -items[m].lean)
-            for m in voters if record.said.get(self._id(m)) and items[m].why == "concern"
-            and items[m].reason and -items[m].lean >= OBJECTION_AT)
+        # The cases members made in the debate, and the concern or value it hit: what the others
+        # heard.
+        stands = tuple(
+            Stand(self.engine.personas[m].name, items[m].reason, items[m].lean)
+            for m in voters if record.said.get(self._id(m)) and items[m].reason
+            and items[m].why in ("concern", "value") and abs(items[m].lean) >= STAND_AT)
         for k, member in enumerate(voters):
             # What the member said and asked is fixed now: a reply still landing cannot change
             # a ballot, whenever its model call happens to run.
@@ -298,7 +299,7 @@ class Meeting(Policy):
                 call,
                 self.engine.clock.now + 1.0 + 0.5 * k,
                 act=partial(cast_vote, motion=record.item.motion, said=said,
-                            unanswered=unanswered, item=items[member], objections=objections),
+                            unanswered=unanswered, item=items[member], stands=stands),
                 tag=_Ballot(record.item.number),
             )
 
