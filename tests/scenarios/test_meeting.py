@@ -286,3 +286,12 @@ def test_run_options_are_checked_together(board, tmp_path):
     with pytest.raises(ValueError, match="cannot read the agenda"):
         plan(scenario="meeting", pitch=None, agenda=tmp_path / "missing.md")
     assert len(plan(scenario="feed", population=40).personas) == 40
+
+
+def test_a_vote_that_sides_with_an_objection_is_that_members_objection():
+    from bot.scenarios.meeting.minutes import _whose
+
+    assert _whose("Helen Park", "Priya Raman is right: it means burning cash.") == (
+        "Priya Raman", "It means burning cash.")
+    assert _whose("Tom Becker", "It means a big TV ad campaign.") == (
+        "Tom Becker", "It means a big TV ad campaign.")

@@ -3,6 +3,7 @@ each item, the objections, the decision with its tally, and action items with ow
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -32,6 +33,16 @@ class ItemRecord:
     cut_off: list[str] = field(default_factory=list)
     votes: dict[str, Vote] = field(default_factory=dict)  # member name → vote
     result: str | None = None
+
+
+def _whose(name: str, reason: str) -> tuple[str, str]:
+    """An objection and who raised it: a vote that sides with another member's objection
+    ("Priya Raman is right: it means …") is that member's, not a second one."""
+    sided = re.match(r"^(?P<who>.+?) is right: (?P<what>it means .+)$", reason)
+    if sided is None:
+        return name, reason
+    what = sided["what"]
+    return sided["who"], what[0].upper() + what[1:]
 
 
 def _quote(text: str, limit: int = 160) -> str:
@@ -96,11 +107,10 @@ def render_minutes(
             for text in said
             if stance(text) < 0 and names.get(pid, pid) not in backers
         ]
-        objections += [
-            (name, v.reason)
-            for name, v in record.votes.items()
-            if v.vote == "against" and v.reason and all(name != n for n, _ in objections)
-        ]
+        against = [_whose(name, v.reason) for name, v in record.votes.items()
+                   if v.vote == "against" and v.reason]
+        objections += [(name, reason) for name, reason in dict.fromkeys(against)
+                       if all(name != n for n, _ in objections)]
         if objections:
             lines += ["", "**Key objections:**", ""]
             lines += [f"- {name}: {_quote(text)}" for name, text in objections[:4]]
@@ -128,9 +138,8 @@ def render_minutes(
                 (f"Revise “{item.title}” to meet the objections and resubmit", presenter)
             )
         objectors: dict[str, list[str]] = {}  # one follow-up per objection, with everyone who made it
-        for name, vote in record.votes.items():
-            if vote.vote == "against" and vote.reason:
-                objectors.setdefault(vote.reason, []).append(name)
+        for name, reason in dict.fromkeys(against):
+            objectors.setdefault(reason, []).append(name)
         actions += [(f"Follow up with {' and '.join(names)} on: “{_quote(reason, 100)}”", presenter)
                     for reason, names in list(objectors.items())[:2]]
     if agenda is not None:
