@@ -14,6 +14,9 @@ from tests.support.processes import REPO
 # Embedding vectors (agents.vector_cache) are kept for the test session's processes to share, not
 # in the user's ~/.cache; subprocesses inherit the setting.
 os.environ.setdefault("TOWNHALL_CACHE_DIR", str(REPO / ".pytest_cache" / "townhall"))
+# pytest-xdist workers inherit COLUMNS=80, and a rich Console made at import (bot.cli's) keeps the
+# width it saw then; the CLI tests give the width they want per command instead.
+os.environ.pop("COLUMNS", None)
 
 
 @pytest.fixture

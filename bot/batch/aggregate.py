@@ -234,7 +234,7 @@ def _variant(name: str, text: str, runs: list[dict], replies: list, reactions: l
         backlash_runs=sum(hits), first_negative_seconds=firsts,
         first_negative_median=float(np.median(firsts)) if firsts else None,
         personas=personas, themes=group(quotes, ignore, [r["text"] for r in replies]),
-        hits={why: len(who) for why, who in sorted(hit_by.items(), key=lambda kv: -len(kv[1]))},
+        hits={why: len(who) for why, who in sorted(hit_by.items(), key=lambda kv: (-len(kv[1]), kv[0]))},
         timeline=[float(np.mean(b)) if b else None for b in bins],
         timeline_counts=[len(b) for b in bins],
         endings=dict(Counter(_ending(r["stop_reason"]) for r in runs).most_common()),
