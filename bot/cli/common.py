@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from agents.backends.pool import LLMPool
@@ -43,8 +44,13 @@ def user_errors() -> Iterator[None]:
     try:
         yield
     except USER_ERRORS as exc:
-        errors.print(f"[red]error:[/red] {exc}")
+        print_error(exc)
         raise typer.Exit(2) from None
+
+
+def print_error(problem: object, label: str = "[red]error:[/red]") -> None:
+    """One line on stderr; the problem's own text is escaped, since '[a, b]' in a fix is not markup."""
+    errors.print(f"{label} {escape(str(problem))}")
 
 
 def read_text_or_file(value: str) -> str:

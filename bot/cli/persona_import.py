@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from agents.backends.registry import SPEC_HELP, ModelSpecError
@@ -19,12 +18,11 @@ from agents.importers.importer import KINDS, import_pack
 from agents.importers.source import Limits, parse_size
 from agents.llm import LLMError
 from agents.packs import PackError
+from bot.cli.common import console, print_error
 
 Kind = Literal[KINDS]  # the importer's one list of formats
 Consent = Literal["unknown", "self", "granted", "public-figure"]
 
-console = Console(highlight=False)
-errors = Console(stderr=True, highlight=False)
 
 
 def import_command(
@@ -53,7 +51,7 @@ def import_command(
             force=force,
         )
     except (ImportFailed, PackError, ModelSpecError, LLMError) as exc:
-        errors.print(f"[red]error:[/red] {exc}", soft_wrap=True)  # one line, however long
+        print_error(exc)
         raise typer.Exit(2) from None
     table = Table("id", "name", "posts", "held out", "talk", "react", "examples",
                   title=f"{result.kind} → {result.out}", title_justify="left")
@@ -65,7 +63,7 @@ def import_command(
     console.print(table)
     for built in result.pack.personas:
         if built.profile_note:
-            errors.print(f"[yellow]note:[/yellow] {built.persona.id}: {built.profile_note}")
+            print_error(f"{built.persona.id}: {built.profile_note}", label="[yellow]note:[/yellow]")
     console.print(f"{len(result.pack.personas)} personas; skipped {result.pack.skipped} (bots, or "
                   f"under {min_posts} posts); consent recorded: {consent}. Try:\n"
                   f"  townhall run \"…\" --pack {result.out} --model history")

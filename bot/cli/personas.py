@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from agents.packs import PackError, bundled_pack_names, load_pack, resolve_pack_path
-from bot.cli.common import PackOption, console, errors, user_errors
+from bot.cli.common import PackOption, console, print_error, user_errors
 from bot.cli.persona_card import render_card
 
 
@@ -76,6 +76,6 @@ def personas_check(pack: Annotated[list[str] | None,
             if r["ok"]:
                 console.print(f"[green]ok[/green]  {r['pack']}: {r['personas']} personas")
             else:
-                errors.print(f"[red]bad[/red] {r['error']}")
+                print_error(r["error"], label="[red]bad[/red]")
     if not all(r["ok"] for r in results):
         raise typer.Exit(1)

@@ -63,6 +63,14 @@ def test_malformed_persona_file_names_file_field_and_fix(cli_env, tmp_path):
     assert done.exit_code == 2
     assert "field 'favourite'" in done.stderr and "remove it or check its spelling" in done.stderr
 
+    # the fields an appraisal reads: a mapping where a list belongs is named, and the fix shows its
+    # example list (the brackets are text, not console markup)
+    (pack / "ann.md").write_text("---\nid: ann\nname: Ann\nrole: CFO\nconcerns: {debt: 1}\n---\n")
+    done = invoke("run", "hi", "--pack", str(pack), "--model", "history", env=cli_env)
+    assert done.exit_code == 2 and len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert "ann.md" in done.stderr and "field 'concerns'" in done.stderr
+    assert "like [first thing, second thing]" in done.stderr
+
     (pack / "ann.md").write_text("---\nid: ann\nname: [unclosed\n---\n")
     done = invoke("personas", "check", "--pack", str(pack), env=cli_env)
     assert "does not parse" in done.stderr and "ann.md" in done.stderr
