@@ -68,6 +68,10 @@ _LEAVES_OUT = re.compile(r"^\s*no\b|\b(with no|without|with zero)\b", re.IGNOREC
 # "skipping security audits"): a text that leaves it out or stops it goes along with it.
 _NAMES_ABSENCE = re.compile(r"\b(without|with no|no|skip\w*|lack\w*|neglect\w*|ignor\w*)\b",
                             re.IGNORECASE)
+# The action a text leaves out ("without telling customers" → telling): leaving out one action
+# does not answer a concern about another ("raising prices on existing customers").
+_LEFT_OUT_ACTION = re.compile(r"\b(?:with no|without|with zero)\s+(\w+ing)\b", re.IGNORECASE)
+_ACTION = re.compile(r"\b\w+ing\b")
 FLIP_MARGIN = 0.08  # a match the other way round must be this much closer to count
 _KINDS = ("interest", "value", "concern")
 _INTENSITY = re.compile("^(" + "|".join(re.escape(i) for i in INTENSITIES) + ")")
@@ -179,6 +183,20 @@ def _opposite(phrase_ways: np.ndarray, phrase_absence: np.ndarray, concerns: np.
     return np.where(refused[None, :], refusing, both_say | leaving_out) | bettering
 
 
+def _other_action(concerns: np.ndarray, phrase_actions: Sequence[frozenset[str]],
+                  texts: list[str]) -> np.ndarray:
+    """(phrases × texts): the text leaves out one action ("without telling customers") and the
+    phrase is a concern about another ("raising prices on existing customers"): the text says
+    nothing about it either way, however many words they share."""
+    unrelated = np.zeros((len(phrase_actions), len(texts)), dtype=bool)
+    for column, text in enumerate(texts):
+        action = _LEFT_OUT_ACTION.search(text)
+        if action:
+            other = np.array([action.group(1).lower() not in a for a in phrase_actions], dtype=bool)
+            unrelated[:, column] = concerns & other
+    return unrelated
+
+
 def _jitter(seed: int, persona_id: str) -> float:
     """A small, fixed lean per person and run: two members of one archetype are not clones."""
     digest = hashlib.blake2b(f"{seed}:{persona_id}:lean".encode(), digest_size=4).digest()
@@ -225,6 +243,7 @@ class Appraiser:
         self._absence = np.array([bool(_NAMES_ABSENCE.search(p)) for p in self.phrases], dtype=bool)
         self._concerns = np.zeros(len(self.phrases), dtype=bool)
         self._concerns[self._tables[2][self._tables[2] >= 0]] = True
+        self._actions = [frozenset(_ACTION.findall(p.lower())) for p in self.phrases]
         self._vectors: np.ndarray | None = None
         self._by_text: dict[str, RoomAppraisal] = {}
 
@@ -285,6 +304,7 @@ class Appraiser:
             room = self._room_hit(said)
         if self.phrases:
             similar = self._phrase_vectors() @ said.T
+            similar[_other_action(self._concerns, self._actions, parts)] = -1.0
             other_way = _opposite(self._directions, self._absence, self._concerns, parts)
             hits = _hit(np.where(other_way, -1.0, similar).max(axis=1))
             flipped = OPPOSITE_WEIGHT * _hit(

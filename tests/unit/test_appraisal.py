@@ -168,3 +168,19 @@ def test_fixing_what_someone_worries_about_wins_them_over(room, better, worse):
 def test_refusing_or_leaving_out_a_thing_goes_the_other_way(room, refusal, doing):
     assert feel(room, "counsel", refusal).valence > feel(room, "counsel", doing).valence
     assert feel(room, "counsel", doing).stance == "against"
+
+
+@pytest.mark.parametrize(("who", "text"), [
+    ("neighbour", "Price hikes across the store tomorrow, without telling anyone why."),
+    ("counsel", "We are sharing customer data with a partner, without asking our customers."),
+    ("cfo", "Spend our whole cash reserve on one campaign without waiting for the test results."),
+])
+def test_leaving_out_another_action_does_not_answer_a_concern(who, text, room):
+    """'without telling…' leaves out telling; the price hike it announces is still a price hike."""
+    felt = feel(room, who, text)
+    assert felt.stance == "against" and not felt.reason.startswith("not "), felt
+
+
+def test_leaving_out_the_very_action_a_concern_is_about_still_answers_it(room):
+    assert feel(room, "cfo", "We will grow this year without spending millions on advertising "
+                             "we cannot measure.").valence > 0
