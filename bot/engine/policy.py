@@ -104,7 +104,10 @@ class Policy:
         if getattr(self, "engine", None) is not None:
             raise RuntimeError("a scenario policy holds one run's state — make a new one per run")
         self.engine = engine
-        self._missed: dict[int, tuple[float, int]] = {}  # persona → (chance, message) while busy
+        # Per persona, the strongest chance it missed while busy and the message (0: none):
+        # arrays, since a busy crowd of thousands is updated on every message.
+        self._missed_chance = np.zeros(0, np.float64)
+        self._missed_message = np.zeros(0, np.int64)
 
     def options(self) -> dict:
         """The scenario's settings, stored with the run (a fork runs the same scenario again)."""
@@ -161,9 +164,12 @@ class Policy:
             replied_to=engine.index_of(parent.author_id) if parent else None,
             exchange_blocked=(engine.conversation.exchange_partner(author, message.reply_to)
                               if author is not None else None))
-        for persona in np.flatnonzero(engine.gate.busy & (chances > 0)).tolist():
-            if chances[persona] > self._missed.get(persona, (0.0, 0))[0]:
-                self._missed[persona] = (float(chances[persona]), message.id)
+        if len(self._missed_chance) != len(chances):
+            self._missed_chance.resize(len(chances), refcheck=False)
+            self._missed_message.resize(len(chances), refcheck=False)
+        missed = engine.gate.busy & (chances > self._missed_chance)
+        self._missed_chance[missed] = chances[missed]
+        self._missed_message[missed] = message.id
         chosen = engine.gate.draw(chances)
         urgency = np.clip((pull - 0.3) / 1.5, 0.0, 1.0)
         given = []
@@ -179,7 +185,10 @@ class Policy:
     def catch_up(self, persona: int) -> None:
         """After its turn: the strongest message the persona missed while it was busy gets its
         chance now, as a reader scrolls back to what came in while they were typing."""
-        chance, message_id = self._missed.pop(persona, (0.0, 0))
+        if persona >= len(self._missed_chance):
+            return
+        chance, message_id = float(self._missed_chance[persona]), int(self._missed_message[persona])
+        self._missed_chance[persona], self._missed_message[persona] = 0.0, 0
         engine = self.engine
         if message_id and engine.gate.draw_one(persona, chance):
             delay = float(engine.gate.notice_delays(np.array([persona]))[0])
