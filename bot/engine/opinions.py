@@ -36,6 +36,9 @@ class Opinions:
         self._appraised: OrderedDict[int, RoomAppraisal] = OrderedDict()
         self._heard: OrderedDict[int, np.ndarray] = OrderedDict()  # thread root → messages each
         self._stands: dict[int, tuple[float, float]] = {}  # thread root → (lowest, highest) heard
+        # reply → (the matter it argues, where its author stands on it), or None: asked for every
+        # recent reply at every turn, so kept once worked out
+        self._sides: OrderedDict[int, tuple[int, float] | None] = OrderedDict()
 
     def of(self, message_id: int) -> RoomAppraisal:
         found = self._appraised.get(message_id)
@@ -81,13 +84,23 @@ class Opinions:
     def disagree(self, persona: int, message: VisibleMessage) -> bool:
         """Do the persona and the author of this reply stand on opposite sides of what started
         its thread?"""
+        side = self._side(message)
+        if side is None:
+            return False
+        root, theirs = side
+        mine = self.of(root).valence_of(persona)
+        return mine * theirs < 0 and min(abs(mine), abs(theirs)) >= STANCE_BAND
+
+    def _side(self, message: VisibleMessage) -> tuple[int, float] | None:
+        if message.id in self._sides:
+            return self._sides[message.id]
         author = self.conversation.index_of(message.author_id)
         root = self._thread(message, author)
-        if root is None:
-            return False
-        topic = self.of(root)
-        mine, theirs = topic.valence_of(persona), topic.valence_of(author)
-        return mine * theirs < 0 and min(abs(mine), abs(theirs)) >= STANCE_BAND
+        side = None if root is None else (root, self.of(root).valence_of(author))
+        self._sides[message.id] = side
+        if len(self._sides) > _KEPT:
+            self._sides.popitem(last=False)
+        return side
 
     def controversy(self, root: int) -> float:
         """0 … 1: how far apart those who have spoken in the thread stand on what started it."""
