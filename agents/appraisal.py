@@ -28,6 +28,7 @@ import re
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 import numpy as np
@@ -125,11 +126,12 @@ class RoomAppraisal:
     profile_of: np.ndarray
     jitter: np.ndarray
 
-    @property
+    # Spread over the personas once: a message's appraisal is read at every turn it draws.
+    @cached_property
     def relevance(self) -> np.ndarray:
         return self.profile_relevance[self.profile_of]
 
-    @property
+    @cached_property
     def valence(self) -> np.ndarray:
         return np.clip(self.profile_valence[self.profile_of] + self.jitter, -1.0, 1.0)
 

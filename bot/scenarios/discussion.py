@@ -4,6 +4,8 @@ up for the pitch and finds two directors already arguing about it answers the ar
 
 from __future__ import annotations
 
+import bisect
+
 from agents.agent import Outcome
 from agents.context import VisibleMessage
 from bot.engine.policy import Policy, Turn
@@ -25,8 +27,9 @@ class Discussion(Policy):
         """A reply that came in since, from someone the persona disagrees with (or that names or
         answers them), is answered instead, if it pulls harder than what the turn was for."""
         engine, me = self.engine, self.engine.personas[turn.persona].id
-        provoking = [m for m in engine.conversation.recent() if m.id > turn.trigger_id
-                     and m.author_kind == "persona" and m.author_id != me
+        recent = engine.conversation.recent()
+        since = bisect.bisect_right(recent, turn.trigger_id, key=lambda m: m.id)  # in id order
+        provoking = [m for m in recent[since:] if m.author_kind == "persona" and m.author_id != me
                      and (engine.opinions.disagree(turn.persona, m) or self._addressed(turn, m))]
         if not provoking:
             return turn.trigger_id
