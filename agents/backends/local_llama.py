@@ -72,7 +72,7 @@ _BACKS = re.compile(r"\b(all for it|let'?s do (it|this)|i'?m in\b|i support|coun
                     re.IGNORECASE)
 _OPPOSES = re.compile(r"\b(i'?m against|i oppose|no way|bad idea|count me out|too (expensive|"
                       r"risky)|i (strongly )?disagree)", re.IGNORECASE)
-OFF_TOPIC = 0.1  # cosine (all-MiniLM-L6-v2) below which a reply has left the message behind
+OFF_TOPIC = 0.25  # cosine (all-MiniLM-L6-v2) below which a reply has left the message behind
 _SIDE = {"for": "You are for it", "against": "You are against it",
          "neutral": "You have no strong view yet"}
 
