@@ -57,12 +57,16 @@ class Stimuli:
                 "id": post.id,
                 "date": post.when.isoformat() if post.when else None,
                 "where": post.where,
+                "answers": self._member(self.by_id.get(post.reply_to or "")),  # drawn back in
                 "context": [self._message(p) for p in self._before(post)],
                 "replied": sorted(replied[post.id] - {self.ids.get(post.author)}),
                 "reacted": sorted(reacted[post.id] - {self.ids.get(post.author)}),
             }
             for post in sorted(parents.values(), key=_order)
         ]
+
+    def _member(self, post: Post | None) -> str | None:
+        return self.ids.get(post.author) if post is not None else None
 
     def _message(self, post: Post) -> dict:
         pid = self.ids.get(post.author)

@@ -43,7 +43,7 @@ def test_context_is_the_reply_chain_and_is_scrubbed(tmp_path: Path) -> None:
     assert sorted(stimuli) == ["m15", "m16", "m17", "m18"]  # what the newest 2 of each answer
     last = stimuli["m18"]
     assert [m["text"].split()[2] for m in last["context"]] == ["14", "15", "16", "17"]
-    assert last["replied"] == ["bob"]  # carl (under --min-posts) is not in the pack
+    assert last["answers"] == "bob" and last["replied"] == ["bob"]  # carl (under --min-posts) is not in the pack
     text = (holdout / "_stimuli.jsonl").read_text(encoding="utf-8")
     assert PLANTED_EMAIL not in text and "[email]" in text
 

@@ -1,0 +1,143 @@
+"""One evaluation end to end: generate the replies, score every task for the model and for the
+free baselines on the same candidates, and gather the numbers into one JSON-ready object.
+
+Baselines: `random` (scores nothing: chance by construction), `activity` (guesses the busiest
+candidate, and that busy people respond), `history` (each persona's closest own past post).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from agents.backends.past_posts import PastPostsLLM
+from agents.backends.prices import price_for
+from agents.embedding import shared_encoder
+from agents.llm import LLM
+from agents.prompts import persona_prefix, reply_prompt
+from bot.eval import tasks
+from bot.eval.attribution import Attributor, masker
+from bot.eval.generate import Generated, Room, generate
+from bot.eval.items import EvalSet
+
+OUTPUT_TOKENS = 80  # a chat reply; what the estimate assumes each call writes
+
+
+@dataclass(frozen=True)
+class EvalOptions:
+    model: str
+    seed: int = 0
+    concurrency: int = 4
+    max_cost: float | None = None
+
+
+def training_attributor(eval_set: EvalSet) -> Attributor:
+    """Fitted on each persona's training posts (its examples) by position; ids and names hidden."""
+    personas = eval_set.pack.personas
+    names = [n for p in personas for n in (p.id, p.name, p.first_name)]
+    return Attributor([[ex.text for ex in p.examples] for p in personas], masker(names))
+
+
+def estimate_cost(room: Room, eval_set: EvalSet, spec: str) -> float | None:
+    """Dollars for one uncached call per item at list price; None for a model with no price."""
+    price = price_for(spec.partition(":")[2].rpartition("@")[0] or spec.partition(":")[2])
+    if price is None:
+        return None
+    chars = sum(len(persona_prefix(room.pack.persona(i.persona), room.pack.room.name,
+                                   room.pack.room.topic))
+                + len(reply_prompt(room.context(i.persona, i.stimulus)).content)
+                for i in eval_set.items)
+    items = len(eval_set.items)
+    return (chars / 4 * price.input + items * OUTPUT_TOKENS * price.output) / 1_000_000
+
+
+class Scoring:
+    """The systems' scorers over one set of candidates."""
+
+    def __init__(self, eval_set: EvalSet, room: Room, seed: int) -> None:
+        self.eval_set = eval_set
+        self.room = room
+        self.seed = seed
+        self.cands = tasks.draw_candidates(eval_set, seed)
+        self.attributor = training_attributor(eval_set)
+        self.posts = {p.id: p.stats.get("posts", len(p.examples)) for p in eval_set.pack.personas}
+        self.talk = np.array([p.activity.talkativeness for p in eval_set.pack.personas])
+
+    def of_replies(self, generated: Sequence[str]) -> dict:
+        """Every task for a system that answers: its replies attributed and matched."""
+        index = self.room.index
+        encoder = shared_encoder()
+
+        def who(n: int, cands: Sequence[str]) -> np.ndarray:
+            if not generated[n]:
+                return np.zeros(len(cands))
+            every = self.attributor.scores(generated[n])
+            return np.array([every[index[c]] for c in cands])
+
+        def reply(n: int, cands: Sequence[tuple[str, str]]) -> np.ndarray:
+            if not generated[n]:
+                return np.zeros(len(cands))
+            vectors = encoder.encode([generated[n], *(text for _, text in cands)])
+            return vectors[1:] @ vectors[0]
+
+        items = self.eval_set.items
+        return {
+            "who_said_it": tasks.who_said_it(self.eval_set, self.cands, who, self.seed),
+            "reply_id": tasks.reply_id(self.eval_set, self.cands, reply, self.seed),
+            "participation": tasks.participation(self.eval_set, self.room.chances),
+            "style": tasks.style(items, generated),
+        }
+
+    def guessing(self, guess: Callable[[str], float], chances: Callable) -> dict:
+        """A baseline that writes nothing: it scores each candidate by its author alone."""
+        def who(n: int, cands: Sequence[str]) -> np.ndarray:
+            return np.array([guess(c) for c in cands])
+
+        def reply(n: int, cands: Sequence[tuple[str, str]]) -> np.ndarray:
+            return np.array([guess(pid) for pid, _ in cands])
+
+        return {
+            "who_said_it": tasks.who_said_it(self.eval_set, self.cands, who, self.seed),
+            "reply_id": tasks.reply_id(self.eval_set, self.cands, reply, self.seed),
+            "participation": tasks.participation(self.eval_set, chances),
+        }
+
+    def random(self) -> dict:
+        rng = np.random.default_rng(self.seed + 3)
+        n = len(self.eval_set.pack.personas)
+        return self.guessing(lambda _: 0.0, lambda _: rng.random(n))
+
+    def activity(self) -> dict:
+        return self.guessing(lambda pid: float(self.posts[pid]), lambda _: self.talk)
+
+
+async def evaluate(eval_set: EvalSet, llm: LLM, options: EvalOptions, *,
+                   room: Room | None = None, on_done: Callable[[], None] = lambda: None) -> dict:
+    started = time.perf_counter()
+    room = room or Room(eval_set, options.seed)
+    scoring = Scoring(eval_set, room, options.seed)
+    made = await generate(room, eval_set, llm, concurrency=options.concurrency,
+                          max_cost=options.max_cost, on_done=on_done)
+    result = {
+        "pack": eval_set.pack.name, "model": options.model,
+        "personas": len(eval_set.pack.personas), "held_out_items": eval_set.total_items,
+        "items": len(eval_set.items), "seed": options.seed,
+        "tasks": scoring.of_replies(made.texts),
+        "copy_rate": tasks.copy_rate(eval_set, made.texts)["rate"],
+        "replies_given": sum(bool(t) for t in made.texts),
+        "baselines": {"random": scoring.random(), "activity": scoring.activity()},
+    }
+    history = made if options.model == "history" else await generate(
+        room, eval_set, PastPostsLLM(), concurrency=options.concurrency)
+    result["baselines"]["history"] = {**scoring.of_replies(history.texts),
+                                      "copy_rate": tasks.copy_rate(eval_set, history.texts)["rate"]}
+    result.update(_spend(made), seconds=round(time.perf_counter() - started, 1))
+    return result
+
+
+def _spend(made: Generated) -> dict:
+    return {"cost": round(made.cost, 4), "calls": made.calls, "cached_calls": made.cached,
+            "failed_calls": made.failed, "stopped_by_max_cost": made.stopped}
