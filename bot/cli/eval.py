@@ -84,8 +84,8 @@ def eval_command(
     model: Annotated[str, typer.Option(help=f"the model under test: {SPEC_HELP}")] = "history",
     as_json: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
     report: Annotated[Path | None, typer.Option(help="write an HTML report here")] = None,
-    limit: Annotated[int | None, typer.Option(help="generate at most N replies (a seeded "
-                                                   "sample of the held-out items)")] = 300,
+    limit: Annotated[int, typer.Option(help="generate at most N replies (a seeded sample of "
+                                           "the held-out items; 0 = all)")] = 300,
     seed: Annotated[int, typer.Option(help="seed for the sample and the candidates")] = 0,
     concurrency: Annotated[int, typer.Option(help="model calls in flight")] = 4,
     max_cost: Annotated[float | None, typer.Option(help="stop asking once this many dollars "
@@ -97,11 +97,11 @@ def eval_command(
     """Score how well the personas answer like the real people on their held-out replies, next to
     free baselines (random, activity, history)."""
     with user_errors():
-        if limit is not None and limit < 1:
-            raise EvalError("--limit must be 1 or more")
+        if limit < 0:
+            raise EvalError("--limit must be 0 (all) or more")
         if report is not None and not report.parent.is_dir():
             raise EvalError(f"--report {report}: no folder {report.parent} — fix: create it first")
-        eval_set = load_eval_set(pack, limit=limit, seed=seed)
+        eval_set = load_eval_set(pack, limit=limit or None, seed=seed)
         options = EvalOptions(model, seed, concurrency, max_cost)
         room = Room(eval_set, seed)
         if is_cacheable(model):

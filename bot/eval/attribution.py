@@ -28,8 +28,11 @@ def masker(names: Iterable[str]) -> re.Pattern | None:
 
 
 def _features(text: str) -> Counter:
+    text = " ".join(text.split())  # what masking left behind is no feature
+    if not text:
+        return Counter()
     grams: Counter = Counter(f"w:{w}" for w in _WORD.findall(text.lower()))
-    padded = f" {text.strip()} "
+    padded = f" {text} "
     for n in (2, 3, 4):
         grams.update(f"c:{padded[i:i + n]}" for i in range(len(padded) - n + 1))
     return grams
