@@ -2,7 +2,9 @@
 free baselines on the same candidates, and gather the numbers into one JSON-ready object.
 
 Baselines: `random` (scores nothing: chance by construction), `activity` (guesses the busiest
-candidate, and that busy people respond), `history` (each persona's closest own past post).
+candidate, and that busy people respond), `history` (each persona's closest own past post), and for
+a language model `name_only` (the same model told only each persona's name: what the persona file
+adds over the model's guess from a name).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from agents.backends.past_posts import PastPostsLLM
 from agents.backends.prices import price_for
 from agents.embedding import shared_encoder
 from agents.llm import LLM
+from agents.persona import Persona
 from agents.prompts import persona_prefix, reply_prompt
 from bot.eval import tasks
 from bot.eval.attribution import Attributor, masker
@@ -24,6 +27,7 @@ from bot.eval.generate import Generated, Room, generate
 from bot.eval.items import EvalSet
 
 OUTPUT_TOKENS = 80  # a chat reply; what the estimate assumes each call writes
+SAMPLES = 8  # real vs generated pairs shown in the report
 
 
 @dataclass(frozen=True)
@@ -34,6 +38,10 @@ class EvalOptions:
     max_cost: float | None = None
 
 
+def name_only(persona: Persona) -> Persona:
+    return Persona(id=persona.id, name=persona.name, role="a member", activity=persona.activity)
+
+
 def training_attributor(eval_set: EvalSet) -> Attributor:
     """Fitted on each persona's training posts (its examples) by position; ids and names hidden."""
     personas = eval_set.pack.personas
@@ -42,7 +50,8 @@ def training_attributor(eval_set: EvalSet) -> Attributor:
 
 
 def estimate_cost(room: Room, eval_set: EvalSet, spec: str) -> float | None:
-    """Dollars for one uncached call per item at list price; None for a model with no price."""
+    """Dollars for the model's uncached calls at list price (one per item, and as many for the
+    name-only baseline); None for a model with no price."""
     price = price_for(spec.partition(":")[2].rpartition("@")[0] or spec.partition(":")[2])
     if price is None:
         return None
@@ -51,7 +60,8 @@ def estimate_cost(room: Room, eval_set: EvalSet, spec: str) -> float | None:
                 + len(reply_prompt(room.context(i.persona, i.stimulus)).content)
                 for i in eval_set.items)
     items = len(eval_set.items)
-    return (chars / 4 * price.input + items * OUTPUT_TOKENS * price.output) / 1_000_000
+    once = (chars / 4 * price.input + items * OUTPUT_TOKENS * price.output) / 1_000_000
+    return once * 2  # the name-only baseline asks the same model again, with shorter prompts
 
 
 class Scoring:
@@ -129,13 +139,38 @@ async def evaluate(eval_set: EvalSet, llm: LLM, options: EvalOptions, *,
         "copy_rate": tasks.copy_rate(eval_set, made.texts)["rate"],
         "replies_given": sum(bool(t) for t in made.texts),
         "baselines": {"random": scoring.random(), "activity": scoring.activity()},
+        "samples": _samples(eval_set, made.texts),
     }
     history = made if options.model == "history" else await generate(
         room, eval_set, PastPostsLLM(), concurrency=options.concurrency)
     result["baselines"]["history"] = {**scoring.of_replies(history.texts),
                                       "copy_rate": tasks.copy_rate(eval_set, history.texts)["rate"]}
+    if options.model != "history":
+        left = None if options.max_cost is None else max(0.0, options.max_cost - made.cost)
+        named = await generate(room, eval_set, llm, concurrency=options.concurrency, max_cost=left,
+                               who=[name_only(p) for p in room.personas])
+        result["baselines"]["name_only"] = {
+            **scoring.of_replies(named.texts),
+            "copy_rate": tasks.copy_rate(eval_set, named.texts)["rate"]}
+        made = _together(made, named)
     result.update(_spend(made), seconds=round(time.perf_counter() - started, 1))
     return result
+
+
+def _samples(eval_set: EvalSet, texts: Sequence[str]) -> list[dict]:
+    """Real vs generated for the report: one item from each of the first few personas."""
+    first: dict[str, int] = {}
+    for n, item in enumerate(eval_set.items):
+        first.setdefault(item.persona, n)
+    return [{"persona": eval_set.items[n].persona, "stimulus": eval_set.items[n].stimulus.said.text,
+             "real": eval_set.items[n].real, "generated": texts[n]}
+            for n in list(first.values())[:SAMPLES]]
+
+
+def _together(a: Generated, b: Generated) -> Generated:
+    """What both runs of the model spent (the texts are the first's)."""
+    return Generated(a.texts, a.cost + b.cost, a.calls + b.calls, a.cached + b.cached,
+                     a.failed + b.failed, a.stopped or b.stopped, a.errors + b.errors)
 
 
 def _spend(made: Generated) -> dict:

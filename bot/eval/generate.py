@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -80,10 +80,11 @@ class Room:
 
 
 async def generate(room: Room, eval_set: EvalSet, llm: LLM, *, concurrency: int = 4,
-                   max_cost: float | None = None,
+                   max_cost: float | None = None, who: Sequence[Persona] | None = None,
                    on_done: Callable[[], None] = lambda: None) -> Generated:
+    """`who`: the personas that answer (default: the room's; the name-only baseline strips them)."""
     agents = {p.id: Agent(p, llm, room.pack.room.name, room.pack.room.topic, room.names)
-              for p in room.personas}
+              for p in who or room.personas}
     out = Generated([""] * len(eval_set.items))
     gate = asyncio.Semaphore(concurrency)
 

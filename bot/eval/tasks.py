@@ -115,8 +115,9 @@ def style(items: Sequence[Item], generated: Sequence[str]) -> dict:
         out[name] = round(float(np.mean(gaps)), 4)
     real = np.array([tone.score(item.real) for item, _ in pairs])
     made = np.array([tone.score(text) for _, text in pairs])
-    hist = [np.histogram(v, SENTIMENT_BINS)[0].astype(float) + 1e-9 for v in (real, made)]
-    out["sentiment_jsd"] = round(jsd(*hist), 4)
+    counts = [np.histogram(v, SENTIMENT_BINS)[0] for v in (real, made)]
+    out["sentiment_jsd"] = round(jsd(*(c + 1e-9 for c in counts)), 4)
+    out["sentiment_real"], out["sentiment_generated"] = (c.tolist() for c in counts)
     out["sentiment_variance_ratio"] = (round(float(made.var() / real.var()), 4)
                                        if real.var() > 0 else None)
     out["n"] = len(pairs)

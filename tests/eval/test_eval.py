@@ -8,27 +8,14 @@ import asyncio
 import json
 from pathlib import Path
 
-import pytest
-
 from agents.backends.fake import FakeLLM
 from agents.backends.past_posts import PastPostsLLM
-from agents.importers.builder import BuildOptions
-from agents.importers.importer import import_pack
 from bot.eval import evaluate as evaluate_module
 from bot.eval.attribution import Attributor
 from bot.eval.evaluate import EvalOptions, evaluate, training_attributor
 from bot.eval.items import load_eval_set
 from tests.support.cli import invoke
 from tests.support.processes import REPO
-
-SAMPLE = REPO / "docs" / "examples" / "chitchat" / "sample.jsonl"
-
-
-@pytest.fixture(scope="module")
-def pack(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("eval") / "chitchat"
-    import_pack(SAMPLE, out, options=BuildOptions(holdout=0.2))
-    return out
 
 
 def _run(pack: Path, llm, model: str) -> dict:
