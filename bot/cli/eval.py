@@ -62,7 +62,7 @@ def print_table(result: dict) -> None:
             f"variance ratio {'—' if ratio is None else f'{ratio:.2f}'}")
     console.print(f"{result['replies_given']} replies given · {result['calls']} calls "
                   f"({result['cached_calls']} cached) · ${result['cost']:.4f} · "
-                  f"{result['seconds']:.0f} s")
+                  f"wall {result['seconds']:.1f}s")
 
 
 async def _run(eval_set, room: Room, options: EvalOptions, db: str | None, cache: bool) -> dict:
@@ -106,9 +106,10 @@ def eval_command(
         room = Room(eval_set, seed)
         if is_cacheable(model):
             estimate = estimate_cost(room, eval_set, model)
-            status.print(f"{len(eval_set.items)} replies to generate with {model}: about "
-                         + ("an unknown cost (no price known for this model)" if estimate is None
-                            else f"${estimate:.2f} at list price, less what the cache answers")
+            status.print(f"{len(eval_set.items)} replies to generate with {model}: "
+                         + ("cost unknown (no price known for this model)" if estimate is None
+                            else "free (it runs here)" if estimate == 0 else
+                            f"about ${estimate:.2f} at list price, less what the cache answers")
                          + ("" if max_cost is None else f"; stops at ${max_cost:.2f}"))
         result = asyncio.run(_run(eval_set, room, options, db, not no_cache))
         if as_json:

@@ -51,8 +51,11 @@ def training_attributor(eval_set: EvalSet) -> Attributor:
 
 def estimate_cost(room: Room, eval_set: EvalSet, spec: str) -> float | None:
     """Dollars for the model's uncached calls at list price (one per item, and as many for the
-    name-only baseline); None for a model with no price."""
-    price = price_for(spec.partition(":")[2].rpartition("@")[0] or spec.partition(":")[2])
+    name-only baseline); 0 for the embedded model; None for a model with no known price."""
+    kind, _, name = spec.partition(":")
+    if kind == "local":  # runs on this machine
+        return 0.0
+    price = price_for(name.rpartition("@")[0] or name)
     if price is None:
         return None
     chars = sum(len(persona_prefix(room.pack.persona(i.persona), room.pack.room.name,
@@ -141,10 +144,13 @@ async def evaluate(eval_set: EvalSet, llm: LLM, options: EvalOptions, *,
         "baselines": {"random": scoring.random(), "activity": scoring.activity()},
         "samples": _samples(eval_set, made.texts),
     }
-    history = made if options.model == "history" else await generate(
-        room, eval_set, PastPostsLLM(), concurrency=options.concurrency)
-    result["baselines"]["history"] = {**scoring.of_replies(history.texts),
-                                      "copy_rate": tasks.copy_rate(eval_set, history.texts)["rate"]}
+    if options.model == "history":  # the model is the baseline: score it once
+        result["baselines"]["history"] = {**result["tasks"], "copy_rate": result["copy_rate"]}
+    else:
+        history = await generate(room, eval_set, PastPostsLLM(), concurrency=options.concurrency)
+        result["baselines"]["history"] = {
+            **scoring.of_replies(history.texts),
+            "copy_rate": tasks.copy_rate(eval_set, history.texts)["rate"]}
     if options.model != "history":
         left = None if options.max_cost is None else max(0.0, options.max_cost - made.cost)
         named = await generate(room, eval_set, llm, concurrency=options.concurrency, max_cost=left,

@@ -96,3 +96,15 @@ def test_max_cost_stops_asking(pack: Path, monkeypatch) -> None:
                                   EvalOptions("fake", concurrency=1, max_cost=0.05)))
     assert result["stopped_by_max_cost"] and result["replies_given"] < 30
     assert evaluate_module.OUTPUT_TOKENS > 0
+
+
+def test_the_report_is_one_page_with_plots_and_escaped_samples(pack: Path, tmp_path: Path) -> None:
+    report = tmp_path / "eval.html"
+    out = invoke("eval", str(pack), "--model", "fake", "--limit", "12", "--report", str(report),
+                 "--db", str(tmp_path / "t.db"))
+    assert out.exit_code == 0, out.output
+    assert "name_only" in out.stdout and "wall" in out.stdout
+    page = report.read_text(encoding="utf-8")
+    for plot in ("accuracy", "style", "sentiment"):
+        assert f"data-plot='{plot}'" in page
+    assert "<script" not in page and "http" not in page.split("</style>")[1].split("<svg")[0]
