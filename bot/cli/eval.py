@@ -44,7 +44,8 @@ def print_table(result: dict) -> None:
                   title_justify="left")
     for column in ("system", f"who said it (k={who['k']})", f"reply id (k={reply['k']})", "MRR",
                    "participation AUC", "copies"):
-        table.add_column(column, justify="left" if column == "system" else "right")
+        table.add_column(column, justify="left" if column == "system" else "right",
+                         overflow="fold")
     table.add_row(*_row(f"[bold]{result['model']}[/bold]", tasks, result["copy_rate"]))
     for name, base in result["baselines"].items():
         if name != result["model"]:

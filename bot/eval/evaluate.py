@@ -2,7 +2,8 @@
 free baselines on the same candidates, and gather the numbers into one JSON-ready object.
 
 Baselines: `random` (scores nothing: chance by construction), `activity` (guesses the busiest
-candidate, and that busy people respond), `history` (each persona's closest own past post), and for
+candidate, and that busy people respond), `echo` (repeats the stimulus back: how far being on topic
+alone goes), `history` (each persona's closest own past post), and for
 a language model `name_only` (the same model told only each persona's name: what the persona file
 adds over the model's guess from a name).
 """
@@ -67,6 +68,11 @@ def estimate_cost(room: Room, eval_set: EvalSet, spec: str) -> float | None:
     return once * 2  # the name-only baseline asks the same model again, with shorter prompts
 
 
+def _closeness(text: str, others: list[str]) -> np.ndarray:
+    vectors = shared_encoder().encode([text, *others])
+    return vectors[1:] @ vectors[0]
+
+
 class Scoring:
     """The systems' scorers over one set of candidates."""
 
@@ -74,7 +80,7 @@ class Scoring:
         self.eval_set = eval_set
         self.room = room
         self.seed = seed
-        self.cands = tasks.draw_candidates(eval_set, seed)
+        self.cands = tasks.draw_candidates(eval_set, seed, _closeness)
         self.attributor = training_attributor(eval_set)
         self.posts = {p.id: p.stats.get("posts", len(p.examples)) for p in eval_set.pack.personas}
         self.talk = np.array([p.activity.talkativeness for p in eval_set.pack.personas])
@@ -82,7 +88,6 @@ class Scoring:
     def of_replies(self, generated: Sequence[str]) -> dict:
         """Every task for a system that answers: its replies attributed and matched."""
         index = self.room.index
-        encoder = shared_encoder()
 
         def who(n: int, cands: Sequence[str]) -> np.ndarray:
             if not generated[n]:
@@ -93,8 +98,7 @@ class Scoring:
         def reply(n: int, cands: Sequence[tuple[str, str]]) -> np.ndarray:
             if not generated[n]:
                 return np.zeros(len(cands))
-            vectors = encoder.encode([generated[n], *(text for _, text in cands)])
-            return vectors[1:] @ vectors[0]
+            return _closeness(generated[n], [text for _, text in cands])
 
         items = self.eval_set.items
         return {
@@ -141,7 +145,8 @@ async def evaluate(eval_set: EvalSet, llm: LLM, options: EvalOptions, *,
         "tasks": scoring.of_replies(made.texts),
         "copy_rate": tasks.copy_rate(eval_set, made.texts)["rate"],
         "replies_given": sum(bool(t) for t in made.texts),
-        "baselines": {"random": scoring.random(), "activity": scoring.activity()},
+        "baselines": {"random": scoring.random(), "activity": scoring.activity(),
+                      "echo": scoring.of_replies([i.stimulus.said.text for i in eval_set.items])},
         "samples": _samples(eval_set, made.texts),
     }
     if options.model == "history":  # the model is the baseline: score it once

@@ -58,7 +58,8 @@ class EvalSet:
     pack: Pack
     items: tuple[Item, ...]  # the ones to generate replies for (after --limit)
     stimuli: tuple[Stimulus, ...]  # every known stimulus (participation uses them all)
-    held: dict[str, tuple[str, ...]]  # persona → all held-out texts (reply_id's candidates)
+    # persona → every held-out post as (text, the text it answered or ""): reply id's distractors
+    held: dict[str, tuple[tuple[str, str], ...]]
     total_items: int  # before --limit
 
 
@@ -90,7 +91,9 @@ def load_eval_set(pack_ref: str, *, limit: int | None = None, seed: int = 0) -> 
     for persona in pack.personas:
         rows = _jsonl(folder / f"{persona.id}.jsonl") if (
             folder / f"{persona.id}.jsonl").is_file() else []
-        held[persona.id] = tuple(str(r["text"]) for r in rows if r.get("text"))
+        held[persona.id] = tuple(
+            (str(r["text"]), stimuli[r["reply_to"]].said.text if r.get("reply_to") in stimuli
+             else "") for r in rows if r.get("text"))
         items += [Item(persona.id, stimuli[r["reply_to"]], str(r["text"])) for r in rows
                   if r.get("reply_to") in stimuli and r.get("text")]
     speakers = {item.persona for item in items}

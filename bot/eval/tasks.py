@@ -21,6 +21,7 @@ from bot.eval.metrics import copies, jsd, rank_of, ranking, roc_auc, words
 
 WHO_K = 5
 REPLY_K = 10
+POOL = 10  # posts per rival a reply id distractor is chosen from
 SENTIMENT_BINS = np.linspace(-1.0, 1.0, 6)  # five bands, very negative … very positive
 
 
@@ -30,23 +31,39 @@ class Candidates:
     replies: tuple[tuple[tuple[str, str], ...], ...]  # per item: (persona, real text), author's in
 
 
-def draw_candidates(eval_set: EvalSet, seed: int) -> Candidates:
+def draw_candidates(eval_set: EvalSet, seed: int,
+                    closeness: Callable[[str, list[str]], np.ndarray]) -> Candidates:
+    """`closeness(text, others)`: how alike in meaning, one score per other text. Each rival's
+    distractor is the post of theirs (from a fixed sample of POOL) that answered the message most
+    like this item's stimulus, so being on topic alone does not find the real reply."""
     rng = np.random.default_rng(seed)
     trained = [p.id for p in eval_set.pack.personas if p.examples]
-    held = [pid for pid, texts in eval_set.held.items() if texts]
+    pools = {pid: [posts[i] for i in rng.choice(len(posts), min(POOL, len(posts)), replace=False)]
+             for pid, posts in eval_set.held.items() if posts}
     who, replies = [], []
     for item in eval_set.items:
         others = [pid for pid in trained if pid != item.persona]
         pick = rng.choice(len(others), min(WHO_K - 1, len(others)), replace=False)
         who.append(tuple(rng.permutation([item.persona, *(others[i] for i in pick)]).tolist()))
-        rivals = [pid for pid in held if pid != item.persona]
+        rivals = [pid for pid in pools if pid != item.persona]
         pick = rng.choice(len(rivals), min(REPLY_K - 1, len(rivals)), replace=False)
-        texts = [(rivals[i], eval_set.held[rivals[i]][rng.integers(len(eval_set.held[rivals[i]]))])
+        texts = [(rivals[i], _nearest(pools[rivals[i]], item.stimulus.said.text, closeness))
                  for i in pick]
         order = rng.permutation(len(texts) + 1)
         pool = [(item.persona, item.real), *texts]
         replies.append(tuple(pool[i] for i in order))
     return Candidates(tuple(who), tuple(replies))
+
+
+def _nearest(pool: list[tuple[str, str]], stimulus: str,
+             closeness: Callable[[str, list[str]], np.ndarray]) -> str:
+    """The pool's post that answered the message most like `stimulus` (the first, if none of
+    them answered anything known)."""
+    known = [n for n, (_, answered) in enumerate(pool) if answered]
+    if not known:
+        return pool[0][0]
+    near = closeness(stimulus, [pool[n][1] for n in known])
+    return pool[known[int(np.argmax(near))]][0]
 
 
 Scorer = Callable[[int, Sequence], np.ndarray]  # (item index, candidates) → a score each

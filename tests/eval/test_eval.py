@@ -39,7 +39,7 @@ def test_the_classifier_sees_only_training_posts_and_no_ids(pack: Path, monkeypa
     eval_set = load_eval_set(str(pack))
     attributor = training_attributor(eval_set)
     examples = {ex.text for p in eval_set.pack.personas for ex in p.examples}
-    held = {text for texts in eval_set.held.values() for text in texts}
+    held = {text for posts in eval_set.held.values() for text, _ in posts}
     fitted = {text for texts in seen for text in texts}
     assert fitted == examples and not fitted & held
     ids = {p.id.lower() for p in eval_set.pack.personas}
@@ -67,7 +67,7 @@ def test_history_copies_and_the_report_says_so(pack: Path) -> None:
     reply = result["tasks"]["reply_id"]
     assert reply["ci95"][0] > reply["chance"]  # its own old posts do resemble its new ones
     assert result["baselines"]["history"]["copy_rate"] == 1.0
-    assert set(result["baselines"]) == {"random", "activity", "history"}
+    assert set(result["baselines"]) == {"random", "activity", "echo", "history"}
 
 
 def test_cli_json_shape_limit_and_cache(pack: Path, tmp_path: Path) -> None:
