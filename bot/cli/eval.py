@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -113,6 +114,8 @@ def eval_command(
                             f"about ${estimate:.2f} at list price, less what the cache answers")
                          + ("" if max_cost is None else f"; stops at ${max_cost:.2f}"))
         result = asyncio.run(_run(eval_set, room, options, db, not no_cache))
+        for error in result["errors"]:  # a failed call scores as silence: say why it failed
+            status.print(f"[yellow]failed:[/yellow] {escape(error)}")
         if as_json:
             sys.stdout.write(json.dumps(result, ensure_ascii=False, indent=2) + "\n")
         else:

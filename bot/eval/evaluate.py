@@ -186,4 +186,5 @@ def _together(a: Generated, b: Generated) -> Generated:
 
 def _spend(made: Generated) -> dict:
     return {"cost": round(made.cost, 4), "calls": made.calls, "cached_calls": made.cached,
-            "failed_calls": made.failed, "stopped_by_max_cost": made.stopped}
+            "failed_calls": made.failed, "errors": sorted(set(made.errors))[:3],
+            "stopped_by_max_cost": made.stopped}

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from agents.backends.fake import FakeLLM
 from agents.backends.past_posts import PastPostsLLM
+from agents.llm import LLMError
 from bot.eval import evaluate as evaluate_module
 from bot.eval.attribution import Attributor
 from bot.eval.evaluate import EvalOptions, evaluate, training_attributor
@@ -108,3 +109,10 @@ def test_the_report_is_one_page_with_plots_and_escaped_samples(pack: Path, tmp_p
     for plot in ("accuracy", "style", "sentiment"):
         assert f"data-plot='{plot}'" in page
     assert "<script" not in page and "http" not in page.split("</style>")[1].split("<svg")[0]
+
+
+def test_failed_calls_are_counted_and_said(pack: Path) -> None:
+    broken = FakeLLM([LLMError("the server said no")])
+    result = asyncio.run(evaluate(load_eval_set(str(pack), limit=6), broken, EvalOptions("fake")))
+    assert result["replies_given"] == 0 and result["failed_calls"] == 12  # model and name-only
+    assert any("the server said no" in e for e in result["errors"])
