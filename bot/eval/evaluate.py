@@ -100,12 +100,12 @@ class Scoring:
                 return np.zeros(len(cands))
             return _closeness(generated[n], [text for _, text in cands])
 
-        items = self.eval_set.items
         return {
             "who_said_it": tasks.who_said_it(self.eval_set, self.cands, who, self.seed),
             "reply_id": tasks.reply_id(self.eval_set, self.cands, reply, self.seed),
             "participation": tasks.participation(self.eval_set, self.room.chances),
-            "style": tasks.style(items, generated),
+            "style": tasks.style(self.eval_set.items, generated),
+            "copy_rate": tasks.copy_rate(self.eval_set, generated),
         }
 
     def guessing(self, guess: Callable[[str], float], chances: Callable) -> dict:
@@ -138,31 +138,28 @@ async def evaluate(eval_set: EvalSet, llm: LLM, options: EvalOptions, *,
     scoring = Scoring(eval_set, room, options.seed)
     made = await generate(room, eval_set, llm, concurrency=options.concurrency,
                           max_cost=options.max_cost, on_done=on_done)
+    scored = scoring.of_replies(made.texts)
+    echo = scoring.of_replies([i.stimulus.said.text for i in eval_set.items])
+    del echo["copy_rate"]  # it repeats the stimulus, often someone's old post: no copying of its own
     result = {
         "pack": eval_set.pack.name, "model": options.model,
         "personas": len(eval_set.pack.personas), "held_out_items": eval_set.total_items,
         "items": len(eval_set.items), "seed": options.seed,
-        "tasks": scoring.of_replies(made.texts),
-        "copy_rate": tasks.copy_rate(eval_set, made.texts)["rate"],
+        "tasks": {k: v for k, v in scored.items() if k != "copy_rate"},
+        "copy_rate": scored["copy_rate"],
         "replies_given": sum(bool(t) for t in made.texts),
-        "baselines": {"random": scoring.random(), "activity": scoring.activity(),
-                      "echo": scoring.of_replies([i.stimulus.said.text for i in eval_set.items])},
+        "baselines": {"random": scoring.random(), "activity": scoring.activity(), "echo": echo},
         "samples": _samples(eval_set, made.texts),
     }
-    if options.model == "history":  # the model is the baseline: score it once
-        result["baselines"]["history"] = {**result["tasks"], "copy_rate": result["copy_rate"]}
+    if options.model == "history":  # the model is the baseline: scored once
+        result["baselines"]["history"] = scored
     else:
         history = await generate(room, eval_set, PastPostsLLM(), concurrency=options.concurrency)
-        result["baselines"]["history"] = {
-            **scoring.of_replies(history.texts),
-            "copy_rate": tasks.copy_rate(eval_set, history.texts)["rate"]}
-    if options.model != "history":
+        result["baselines"]["history"] = scoring.of_replies(history.texts)
         left = None if options.max_cost is None else max(0.0, options.max_cost - made.cost)
         named = await generate(room, eval_set, llm, concurrency=options.concurrency, max_cost=left,
                                who=[name_only(p) for p in room.personas])
-        result["baselines"]["name_only"] = {
-            **scoring.of_replies(named.texts),
-            "copy_rate": tasks.copy_rate(eval_set, named.texts)["rate"]}
+        result["baselines"]["name_only"] = scoring.of_replies(named.texts)
         made = _together(made, named)
     result.update(_spend(made), seconds=round(time.perf_counter() - started, 1))
     return result

@@ -141,9 +141,8 @@ def style(items: Sequence[Item], generated: Sequence[str]) -> dict:
     return out
 
 
-def copy_rate(eval_set: EvalSet, generated: Sequence[str]) -> dict:
+def copy_rate(eval_set: EvalSet, generated: Sequence[str]) -> float:
     """Share of the replies given that copy a training post (any persona's)."""
     posts = [words(ex.text) for p in eval_set.pack.personas for ex in p.examples]
     given = [text for text in generated if text]
-    copied = sum(copies(text, posts) for text in given)
-    return {"rate": round(copied / len(given), 4) if given else 0.0, "n": len(given)}
+    return round(sum(copies(text, posts) for text in given) / len(given), 4) if given else 0.0
