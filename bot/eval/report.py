@@ -23,17 +23,23 @@ def _systems(result: dict) -> dict[str, dict]:
             **{n: b for n, b in result["baselines"].items() if n != result["model"]}}
 
 
+def _colors(result: dict) -> dict[str, str]:
+    """One color per system, the same in every plot."""
+    return {name: COLORS[i % len(COLORS)] for i, name in enumerate(_systems(result))}
+
+
 def accuracy_plot(result: dict) -> str:
     systems = _systems(result)
-    fig, axes = plt.subplots(1, 2, figsize=(7.6, 2.8), sharey=True)
+    color = _colors(result)
+    fig, axes = plt.subplots(1, 2, figsize=(8.4, 3.0), sharey=True)
     for ax, task, title in ((axes[0], "who_said_it", "who said it"),
                             (axes[1], "reply_id", "reply id")):
         names = list(systems)
         values = [systems[n][task]["accuracy"] for n in names]
         low = [v - systems[n][task]["ci95"][0] for n, v in zip(names, values, strict=True)]
         high = [systems[n][task]["ci95"][1] - v for n, v in zip(names, values, strict=True)]
-        ax.bar(names, values, yerr=[low, high], capsize=3,
-               color=[COLORS[i % len(COLORS)] for i in range(len(names))])
+        ax.bar(names, values, yerr=[low, high], capsize=3, color=[color[n] for n in names])
+        ax.tick_params(axis="x", labelrotation=30)
         chance = result["tasks"][task]["chance"]
         ax.axhline(chance, color="#c0392b", linestyle="--", linewidth=1)
         ax.text(len(names) - 0.5, chance, "chance", color="#c0392b", va="bottom", ha="right")
@@ -45,12 +51,13 @@ def accuracy_plot(result: dict) -> str:
 
 def style_plot(result: dict) -> str:
     rows = {n: s["style"] for n, s in _systems(result).items() if s.get("style", {}).get("n")}
+    color = _colors(result)
     fig, ax = plt.subplots(figsize=(6.4, 2.6))
     width = 0.8 / max(1, len(rows))
     x = np.arange(len(STYLE_FEATURES))
     for i, (name, style) in enumerate(rows.items()):
         ax.bar(x + i * width, [style[f] for f in STYLE_FEATURES], width, label=name,
-               color=COLORS[i % len(COLORS)])
+               color=color[name])
     ax.set_xticks(x + width * (len(rows) - 1) / 2, [f.replace("_", " ") for f in STYLE_FEATURES])
     ax.set_ylabel("gap from the real replies")
     ax.legend(frameon=False)
