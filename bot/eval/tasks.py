@@ -118,7 +118,7 @@ def _features(text: str) -> dict[str, float]:
 
 def style(items: Sequence[Item], generated: Sequence[str]) -> dict:
     """Per feature, the mean over personas of |their generated mean − their real mean|; and the
-    whole group's sentiment: real vs generated distribution (JSD) and variance ratio."""
+    whole group's: sentiment real vs generated (JSD), sentiment and length variance ratios."""
     pairs = [(item, text) for item, text in zip(items, generated, strict=True) if text]
     if not pairs:
         return {"n": 0}
@@ -135,10 +135,17 @@ def style(items: Sequence[Item], generated: Sequence[str]) -> dict:
     counts = [np.histogram(v, SENTIMENT_BINS)[0] for v in (real, made)]
     out["sentiment_jsd"] = round(jsd(*(c + 1e-9 for c in counts)), 4)
     out["sentiment_real"], out["sentiment_generated"] = (c.tolist() for c in counts)
-    out["sentiment_variance_ratio"] = (round(float(made.var() / real.var()), 4)
-                                       if real.var() > 0 else None)
+    out["sentiment_variance_ratio"] = _ratio(made.var(), real.var())
+    lengths = [np.array([math.log1p(len(t)) for t in texts])
+               for texts in ([i.real for i, _ in pairs], [t for _, t in pairs])]
+    out["length_variance_ratio"] = _ratio(lengths[1].var(), lengths[0].var())
     out["n"] = len(pairs)
     return out
+
+
+def _ratio(made: float, real: float) -> float | None:
+    """Generated spread ÷ real spread: below 1, the personas sound more alike than the people."""
+    return round(float(made / real), 4) if real > 0 else None
 
 
 def copy_rate(eval_set: EvalSet, generated: Sequence[str]) -> float:
