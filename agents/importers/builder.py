@@ -19,6 +19,7 @@ from agents.importers.examples import pick_examples
 from agents.importers.history import History, ImportFailed, Person, Post
 from agents.importers.profile import Profile, model_profile, statistics_profile
 from agents.importers.scrub import scrub
+from agents.importers.stimuli import Stimuli
 from agents.importers.style import StyleStats, distinctive_words, style_stats
 from agents.llm import LLM, LLMError
 from agents.persona import Activity, Example, Persona, Provenance
@@ -66,6 +67,7 @@ class BuiltPack:
     skipped: int  # people below --min-posts (or bots)
     source_name: str
     places: list[str]
+    stimuli: list[dict] = field(default_factory=list)  # what the held-out posts answered
 
 
 def persona_id(person: Person, taken: set[str]) -> str:
@@ -125,6 +127,7 @@ class Builder:
             self.posts_by[post.author].append(post)
         self.post_author = {p.id: p.author for p in history.posts if p.id}
         self.post_time = {p.id: p.when for p in history.posts if p.id and p.when}
+        self.stimuli: Stimuli | None = None
 
     def chosen_people(self) -> list[Person]:
         own = Counter(p.author for p in self.history.posts if p.kind != "repost")
@@ -156,6 +159,7 @@ class Builder:
         for train, held in splits.values():  # before anything reads the text, words included
             for post in (*train, *held):
                 post.text = scrub(post.text, keep)
+        self.stimuli = Stimuli(self.history, ids, keep)
         own_counts = {
             key: sum(p.kind != "repost" for p in train) for key, (train, _) in splits.items()
         }
@@ -190,6 +194,7 @@ class Builder:
             len(self.history.people) - len(people),
             Path(self.history.source).name,
             sorted(self.history.places),
+            self.stimuli.rows([p for _, held in splits.values() for p in held]),
         )
 
     async def _persona(
@@ -277,6 +282,8 @@ class Builder:
                 "date": p.when.isoformat() if p.when else None,
                 "kind": p.kind,
                 "where": p.where,
+                "id": p.id,
+                "reply_to": parent.id if (parent := self.stimuli.parent(p)) else None,
             }
             for p in held
         ]

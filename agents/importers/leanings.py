@@ -68,8 +68,10 @@ def _clauses(posts: list[Post]) -> list[_Clause]:
                 continue
             if len(words) > MAX_WORDS:  # cut, and not on a dangling "which is not"
                 words = words[:CUT_TO]
-                while words[-1] in STOPWORDS:
+                while words and words[-1] in STOPWORDS:
                     words.pop()
+                if not words:  # its content words all come after the cut
+                    continue
             text = " ".join(words)
             asks = piece.rstrip().endswith("?") or words[0] in _ASKING
             found.setdefault(text, _Clause(text, tone.score(piece), asks))

@@ -18,6 +18,7 @@ from agents.packs import PackError, load_pack
 from agents.persona import Persona
 
 HOLDOUT_DIR = "holdout"
+STIMULI_FILE = "_stimuli.jsonl"  # persona ids never start with "_"
 _Dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)  # libyaml when present: ~10× faster
 
 
@@ -52,7 +53,7 @@ def readme(pack: BuiltPack, kind: str, consent: str) -> str:
         "not publish their transcripts as things the real people said.\n\n"
         f"Identifiers (emails, phone numbers, tokens in links) were scrubbed. The newest posts "
         f"of each person are in `{HOLDOUT_DIR}/<id>.jsonl`, kept out of the personas for "
-        "evaluation.\n"
+        f"evaluation; `{HOLDOUT_DIR}/{STIMULI_FILE}` has what they answered (`townhall eval`).\n"
     )
 
 
@@ -65,8 +66,13 @@ def _write_into(folder: Path, pack: BuiltPack, kind: str, consent: str) -> None:
         (folder / f"{built.persona.id}.md").write_text(
             persona_markdown(built.persona), encoding="utf-8"
         )
-        lines = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in built.held_out)
-        (holdout / f"{built.persona.id}.jsonl").write_text(lines, encoding="utf-8")
+        _write_jsonl(holdout / f"{built.persona.id}.jsonl", built.held_out)
+    _write_jsonl(holdout / STIMULI_FILE, pack.stimuli)
+
+
+def _write_jsonl(path: Path, rows: list[dict]) -> None:
+    lines = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+    path.write_text(lines, encoding="utf-8")
 
 
 def check_target(out: Path, force: bool) -> None:

@@ -19,7 +19,7 @@ _METADATA = re.compile(r"<metadata>.*?</metadata>", re.DOTALL)
 COLORS = ["#5865f2", "#e67e22", "#2ecc71", "#e74c3c", "#9b59b6", "#1abc9c", "#f1c40f", "#34495e"]
 
 
-def _svg(fig: plt.Figure) -> str:
+def svg_of(fig: plt.Figure) -> str:
     buffer = io.StringIO()
     fig.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Date": None})
     plt.close(fig)
@@ -47,7 +47,7 @@ def distribution(report: BatchReport) -> str:
     ax.set_ylabel("share of runs")
     ax.set_xticks(edges, [f"{e:.0%}" for e in edges])
     ax.legend(frameon=False)
-    return _svg(fig)
+    return svg_of(fig)
 
 
 def timeline(report: BatchReport) -> str:
@@ -66,7 +66,7 @@ def timeline(report: BatchReport) -> str:
     ax.set_xlabel(f"simulated {unit} after the post")
     ax.set_ylabel("mean stance of replies")
     ax.legend(frameon=False)
-    return _svg(fig)
+    return svg_of(fig)
 
 
 def persona_heatmap(report: BatchReport) -> str:
@@ -81,7 +81,7 @@ def persona_heatmap(report: BatchReport) -> str:
         fig, ax = plt.subplots(figsize=(6.4, 1.0))
         ax.axis("off")
         ax.text(0.5, 0.5, "No persona replied or reacted in any run.", ha="center", va="center")
-        return _svg(fig)
+        return svg_of(fig)
     grid = np.zeros((len(ids), len(report.variants)))
     for j, v in enumerate(report.variants):
         per = {p.id: p.negative_per_run for p in v.personas}
@@ -97,4 +97,4 @@ def persona_heatmap(report: BatchReport) -> str:
                     color="white" if grid[i, j] > 0.6 * max(1.0, grid.max()) else "black")
     fig.colorbar(image, ax=ax, label="negative replies per run")
     ax.spines[:].set_visible(False)
-    return _svg(fig)
+    return svg_of(fig)

@@ -12,7 +12,7 @@ from html import escape
 from bot.batch import plots
 from bot.batch.aggregate import BatchReport, VariantStats, duration
 
-_CSS = """
+CSS = """
 body{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;color:#222;max-width:1000px;
 margin:2em auto;padding:0 1em}h1{font-size:1.5em;margin-bottom:.2em}h2{margin-top:1.8em;
 border-bottom:1px solid #ddd;padding-bottom:.2em}h3{margin-bottom:.3em}.meta{color:#666}
@@ -156,7 +156,7 @@ def to_html(report: BatchReport) -> str:
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>townhall batch {escape(report.batch_id)}</title><style>{_CSS}</style></head>
+<title>townhall batch {escape(report.batch_id)}</title><style>{CSS}</style></head>
 <body>
 <h1>Batch {escape(report.batch_id)}</h1>
 <p class=meta>pack {escape(report.pack)} · scenario {escape(report.scenario)} · model

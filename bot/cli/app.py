@@ -8,6 +8,7 @@ import typer
 from dotenv import load_dotenv
 
 from bot.cli.batch import batch_command
+from bot.cli.eval import eval_command
 from bot.cli.fork import compare, fork
 from bot.cli.persona_import import import_command
 from bot.cli.personas import personas_check, personas_list, personas_show
@@ -33,6 +34,7 @@ app.command("export")(export_command)
 app.command()(fork)
 app.command()(compare)
 app.command("batch")(batch_command)
+app.command("eval")(eval_command)
 
 personas_app = typer.Typer(help="List, inspect and validate persona packs.", no_args_is_help=True)
 personas_app.command("list")(personas_list)

@@ -24,6 +24,12 @@ from bot.engine.conversation import Conversation
 _KEPT = 4096  # message appraisals kept (a message is appraised when it arrives and at its turns)
 
 
+def opening_pull(relevance: np.ndarray) -> np.ndarray:
+    """How strongly a message that starts a thread draws each persona in, from how much it
+    touches them (also `townhall eval`'s estimate of who answers a message)."""
+    return 0.3 + 1.2 * relevance
+
+
 class Opinions:
     def __init__(self, appraiser: Appraiser, conversation: Conversation,
                  settings: GateSettings, matter_of: Callable[[int], int] | None = None) -> None:
@@ -70,7 +76,7 @@ class Opinions:
         said = self.of(message.id)
         root = self._thread(message, author)
         if root is None:
-            return 0.3 + 1.2 * said.relevance
+            return opening_pull(said.relevance)
         topic = self.of(root)
         against = np.clip(-topic.valence * topic.valence_of(author) * 4.0, 0.0, 1.0)
         care = np.maximum(topic.relevance, said.relevance)

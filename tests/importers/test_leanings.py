@@ -57,6 +57,14 @@ def test_a_long_clause_is_cut_on_a_word_that_carries_meaning() -> None:
     assert len(cut.split()) <= 12 and cut.split()[-1] not in {"which", "is", "not", "and", "the"}
 
 
+def test_a_long_clause_whose_first_words_are_all_filler_is_left_out() -> None:
+    # Real chat (the Chit-Chat corpus) has these: the cut would keep nothing.
+    filler = ("so it was that i was the one it is the one that i was so it was that i was the one "
+              "with the parking fine at noon today")
+    found = derive_leanings(_posts([filler, *GRUMBLER]))
+    assert not any(w.startswith("so it was") for w in found.interests + found.values + found.concerns)
+
+
 def test_the_imported_persona_takes_messages_the_way_its_posts_lean() -> None:
     found = derive_leanings(_posts(GRUMBLER))
     persona = Persona(id="gina", name="Gina", role="shopper", interests=found.interests,

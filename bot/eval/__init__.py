@@ -1,0 +1,1 @@
+"""`townhall eval`: how close imported personas come to the real people (docs/eval.md)."""
