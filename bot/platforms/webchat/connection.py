@@ -182,6 +182,10 @@ class Connection:
             if self._replay:
                 self._replay.cancel()
             return
+        if isinstance(op, Control) and op.op == "stop":
+            engine.request_stop("stopped from the web chat")
+            self.live.closed.set()  # after the run's end, Stop closes the room that still shows it
+            return
         if not running:
             raise HumanInputError("this run has ended")
         match op:
@@ -203,8 +207,6 @@ class Connection:
                 engine.pause()
             case Control(op="resume"):
                 engine.resume()
-            case Control(op="stop"):
-                engine.request_stop("stopped from the web chat")
             case Speed():
                 engine.set_speed(op.speed)
             case Mute():

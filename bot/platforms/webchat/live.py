@@ -33,6 +33,7 @@ class LiveRoom:
         self.finished_reason: str | None = None
         self.started_at = time.time()
         self._last_usage: dict[str, Any] | None = None
+        self.closed = asyncio.Event()  # the user closed the room: Ctrl-C or Stop, even after the run
 
     async def open(self) -> None:
         # A read-only connection of our own: the writer's connection is in the middle of batches.

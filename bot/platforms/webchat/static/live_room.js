@@ -2,9 +2,10 @@
 // (state), each live event, and the end of the run. It keeps S current and says what can be used.
 
 import { mainComposer } from "./composer.js";
+import { conn } from "./connection.js";
 import { $, banner, el } from "./dom.js";
 import { live } from "./room_view.js";
-import { loadRuns, setHeader } from "./runs.js";
+import { loadRuns, openRun, setHeader } from "./runs.js";
 import { renderControls, renderMeter, renderPersonas, renderPresence } from "./sidebar.js";
 import { S } from "./state.js";
 import { threadComposer } from "./thread.js";
@@ -89,17 +90,29 @@ function pausedBanner() {
   else banner(null);
 }
 
+// The room stays open, read-only, after its run: the banner says so and offers what is left to
+// do with the run (replay it, fork it: the command for the last message, to say it differently).
 function onFinished(reason) {
   S.typing.clear();
-  setLiveEnabled(false);
-  banner(`This run has ended — ${reason || "finished"}. Its transcript is saved as run ${S.runId}.`, "info");
+  setLiveEnabled(conn.connected);
+  const last = [...live.messages.keys()].pop();
+  const fork = last === undefined ? [] : [" · fork from here: ",
+    el("code", { class: "fork-cmd", text: `townhall fork ${S.runId} --at ${last} --text "…"` })];
+  banner(`Run ended — ${reason || "finished"} · `, "info ended",
+    el("button", { type: "button", class: "link", id: "replay-ended", text: "replay",
+                   onclick: () => openRun(S.runId, 4) }), ...fork);
   loadRuns();
 }
 
 // Posting and the room controls work only while connected to a run that is still going.
+// After the run, Stop closes the room that still shows it.
 export function setLiveEnabled(enabled) {
-  const why = S.finished ? "This run has ended" : enabled ? null : "Not connected";
+  const why = S.finished ? "This run has ended — read-only" : enabled ? null : "Not connected";
   mainComposer.setEnabled(enabled && !S.finished, why || "Message the room");
   threadComposer?.setEnabled(enabled && !S.finished, why || "Reply in the thread");
-  for (const id of ["pause", "speed", "stop"]) $(id).disabled = !enabled || S.finished;
+  for (const id of ["pause", "speed"]) $(id).disabled = !enabled || S.finished;
+  $("stop").disabled = !enabled;
+  $("stop").textContent = S.finished ? "⏹ Close room" : "⏹ Stop";
+  $("stop").title = S.finished ? "Close this room (the run has ended; its transcript is kept)"
+    : "End this run for everyone";
 }

@@ -30,7 +30,7 @@ export async function loadRuns() {
   }));
 }
 
-function openRun(runId, speed = 0) {
+export function openRun(runId, speed = 0) {
   S.replayRun = runId;
   if (!request({ op: "replay", run_id: runId, speed }, { error: (m) => banner(m, "error") })) {
     banner("Not connected — try again in a moment.", "warn");

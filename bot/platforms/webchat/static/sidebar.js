@@ -120,6 +120,7 @@ export function setupControls() {
   $("pause").addEventListener("click", () => command({ op: S.paused ? "resume" : "pause" }));
   $("speed").addEventListener("change", (e) => command({ op: "speed", speed: Number(e.target.value) }));
   $("stop").addEventListener("click", () => {
-    if (window.confirm("Stop this run for everyone? The transcript is kept.")) command({ op: "stop" });
+    const ask = S.finished ? "Close this room? The transcript is kept." : "Stop this run for everyone? The transcript is kept.";
+    if (window.confirm(ask)) command({ op: "stop" });
   });
 }
