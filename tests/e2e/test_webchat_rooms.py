@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import aiosqlite
 import pytest
 
 from bot.scenarios import make_scenario
@@ -30,10 +31,22 @@ async def _open(pw, url: str):
     return browser, page, errors
 
 
-async def test_a_meeting_room_stays_open_after_its_run_until_closed(db_path):
+async def _add_runs(db: Path, *rows: tuple[str, str, str | None, str | None]) -> None:
+    """Rows of other runs in "Past runs": (id, status, batch_id, variant), without messages."""
+    async with aiosqlite.connect(db) as conn:
+        await conn.executemany(
+            "INSERT INTO runs (id, started_at, status, title, pack, scenario, model, platform, "
+            "seed, batch_id, variant) VALUES (?, 1.0, ?, 'Price test', 'board', 'discussion', "
+            "'history', 'batch', 0, ?, ?)", rows)
+        await conn.commit()
+
+
+async def test_a_meeting_shows_its_agenda_votes_and_minutes_and_stays_open_until_closed(db_path):
     meeting = make_scenario("meeting", minutes_per_item=2)
     async with live_room(db_path, "history", speed=0, pitch=AGENDA, policy=meeting) as live, \
             playwright.async_playwright() as pw:
+        await _add_runs(db_path, ("b1", "finished", "batch7", "A"), ("b2", "finished", "batch7", "B"),
+                        ("f1", "failed", None, None))
         browser, page, errors = await _open(pw, live.url)
         banner = page.locator("#banner")
         await banner.filter(has_text="Run ended").wait_for(timeout=20_000)
@@ -42,7 +55,35 @@ async def test_a_meeting_room_stays_open_after_its_run_until_closed(db_path):
         assert await page.locator("#main-composer textarea").is_disabled()
         await page.wait_for_timeout(1500)
         assert not live.task.done()  # the run is over, the room is not
+
+        # The agenda panel: both items with their result and the chair's tally.
+        items = page.locator("#agenda .agenda-item")
+        assert await items.count() == 2
+        assert "Super Bowl ad" in await items.nth(0).inner_text()
+        decided = await page.locator(".divider.decision").first.inner_text()
+        tally = await items.nth(0).locator(".tally").inner_text()
+        for choice in ("for", "against", "abstain"):  # "Item 1: motion carried · 6 for · 1 against …"
+            count = decided.split(f" {choice}")[0].split()[-1]
+            assert f"{choice.title()} {count}" in tally
+        assert (await items.nth(0).locator(".badge").text_content()) in decided
+        # Status events read as dividers, the minutes as a document, titles without Markdown.
+        assert await page.locator(".divider.item", has_text="Item 1: Super Bowl ad").count() == 1
+        assert await page.locator(".divider.decision").count() == 2
+        minutes = page.locator(".minutes-doc")
+        assert await minutes.locator("h4", has_text="Item 1: Super Bowl ad").count() == 1
+        assert "**" not in await minutes.inner_text()
+        assert await minutes.locator("table th", has_text="owner").count() == 1
+        assert await page.locator("#live-messages .system", has_text="decision").count() == 0
+        assert await page.locator("#runs .run.is-live .run-title").inner_text() == \
+            "Ledgerly board, Q3"
+        # "Past runs": the batch's two runs under one entry; the run that never started is gone.
+        assert "2 runs" in await page.locator("#runs details.batch summary").inner_text()
+        assert await page.locator("#runs .run[title='run f1']").count() == 0
+        await page.locator(".divider.decision").first.scroll_into_view_if_needed()
         await page.screenshot(path="/tmp/meeting_room.png")
+        await page.click("#runs details.batch summary")
+        await minutes.scroll_into_view_if_needed()
+        await page.screenshot(path="/tmp/meeting_minutes.png")
 
         await page.click("#replay-ended")  # the ended run replays in the same page
         await page.locator("#replay-messages .msg").first.wait_for()

@@ -26,7 +26,7 @@ from bot.platforms.webchat.limits import (
     REACT_PER_SECOND,
 )
 from bot.platforms.webchat.live import LiveRoom
-from bot.platforms.webchat.wire import encode, event_payload, participants_payload
+from bot.platforms.webchat.wire import encode, event_payload, participants_payload, plain_title
 from bot.transcript.queries import RunNotFound, load_run
 from bot.transcript.replay import replay_into
 
@@ -228,8 +228,9 @@ class Connection:
             view = await load_run(self.live.reader, op.run_id)
         except RunNotFound as exc:
             raise HumanInputError(str(exc)) from None
-        run = {k: view.run[k] for k in ("id", "title", "pack", "model", "status", "started_at",
+        run = {k: view.run[k] for k in ("id", "pack", "model", "status", "started_at",
                                         "finished_at", "stop_reason")}
+        run["title"] = plain_title(view.run["title"])
         self._replays += 1
         number = self._replays
         self._send({"type": "replay_start", "replay": number, "run": run, "speed": op.speed,

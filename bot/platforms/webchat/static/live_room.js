@@ -4,6 +4,7 @@
 import { mainComposer } from "./composer.js";
 import { conn } from "./connection.js";
 import { $, banner, el } from "./dom.js";
+import { resetMeeting } from "./meeting.js";
 import { live } from "./room_view.js";
 import { loadRuns, openRun, setHeader } from "./runs.js";
 import { renderControls, renderMeter, renderPersonas, renderPresence } from "./sidebar.js";
@@ -23,6 +24,7 @@ export function onHello(hello) {
   if (hello.reset || (S.runId && S.runId !== hello.run_id)) {
     S.lastSeq = -1;
     live.clear();
+    resetMeeting();
   }
   S.runId = hello.run_id;
   S.personas = hello.personas;

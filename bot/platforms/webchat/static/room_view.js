@@ -2,6 +2,7 @@
 // views share this code; only the live one offers reply, react and thread actions.
 
 import { $, avatarNode, clock, colorFor, el, flash, fullDate, humanId, listNames } from "./dom.js";
+import { meetingDivider, minutesNode, trackMeeting } from "./meeting.js";
 import { openPicker, react, showTip } from "./reactions.js";
 import { S } from "./state.js";
 import { closeThread, composerFor, openThread } from "./thread.js";
@@ -43,6 +44,7 @@ class RoomView {
   }
 
   apply(ev) {
+    if (this.live) trackMeeting(ev);
     if (ev.type === "message") this.addMessage(ev);
     else if (ev.type === "reaction") this.addReaction(ev);
     else if (ev.type === "status") this.addStatus(ev);
@@ -176,6 +178,14 @@ class RoomView {
 
   addStatus(ev) {
     const d = ev.data || {};
+    const divider = meetingDivider(ev);
+    if (divider !== null) {
+      this.stick(this.container, () => el("div", { class: "divider " + divider.tone, role: "separator" },
+        el("span", { text: divider.text })));
+      if (ev.kind === "minutes") this.stick(this.container, () => minutesNode(d.markdown));
+      this.lastMain = null;
+      return;
+    }
     let text;
     if (ev.kind === "started") text = `The room opened · ${d.pack || ""} · model ${d.model || "?"}`;
     else if (ev.kind === "joined") {
