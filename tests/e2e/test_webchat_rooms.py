@@ -4,13 +4,16 @@ after their run ends, and show the scenario's own view."""
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 
 import aiosqlite
 import pytest
 
+from agents.packs import load_pack
+from bot.runs.plan import seat
 from bot.scenarios import make_scenario
-from tests.e2e.test_webchat_browser import ARGS, CHROMIUM
+from tests.e2e.test_webchat_browser import ARGS, CHROMIUM, XSS
 from tests.support.webchat import live_room
 
 playwright = pytest.importorskip("playwright.async_api")
@@ -92,5 +95,84 @@ async def test_a_meeting_shows_its_agenda_votes_and_minutes_and_stays_open_until
         await page.click("#stop")
         result = await asyncio.wait_for(live.task, 15)
         assert result.reason == "meeting adjourned"
+        await browser.close()
+    assert errors == []
+
+
+async def test_a_feed_shows_a_timeline_with_the_pinned_post_and_its_reach(db_path):
+    policy, personas = seat(load_pack("board"), "feed", {"hours": 3}, population=300, seed=3)
+    async with live_room(db_path, "history", speed=0, seed=3, pitch=f"Ledgerly Autopilot: {XSS}",
+                         policy=policy, personas=personas) as live, \
+            playwright.async_playwright() as pw:
+        browser, page, errors = await _open(pw, live.url)
+        await page.locator("#banner", has_text="Run ended").wait_for(timeout=30_000)
+        feed = page.locator("#timeline[role=feed]")
+        cards = feed.locator("article.card[role=article]")
+        await cards.first.wait_for()
+        assert await page.locator("#live-messages").is_hidden()  # the timeline replaces the log
+
+        # The human's post is pinned above the feed, with its reach as the report counts it.
+        mine = page.locator("#pinned-posts article.card")
+        assert await mine.locator(".card-text").inner_text() == f"Ledgerly Autopilot: {XSS}"
+        assert await page.locator("img").count() == 0
+        async with aiosqlite.connect(db_path) as conn:
+            (data,) = await (await conn.execute(
+                "SELECT data FROM run_events WHERE kind = 'report'")).fetchone()
+        (post,) = json.loads(data)["data"]["posts"]
+        assert await page.locator("#reach .reach-count").inner_text() == f"{post['reach']:,}"
+        likes = await mine.locator(".stat[title=Like] .n").inner_text()
+        assert likes == str(post["likes"])
+        assert await page.locator("#reach .reach-plot polyline").count() == 1
+
+        # Ranked by engagement, or latest first; Page Down walks the feed card by card.
+        ranked = await cards.evaluate_all("cs => cs.map((c) => Number(c.dataset.id))")
+        await page.click("#timeline-bar button[data-tab=latest]")
+        latest = await cards.evaluate_all("cs => cs.map((c) => Number(c.dataset.id))")
+        assert sorted(ranked) != ranked or ranked != latest
+        assert await cards.count() <= 150
+        await cards.first.focus()
+        await page.keyboard.press("PageDown")
+        assert await page.evaluate("document.activeElement.getAttribute('aria-posinset')") == "2"
+
+        # The sidebar lists the top members and finds anyone, not 300 rows.
+        assert await page.locator("#personas li").count() == 15
+        await page.fill("#member-search", "Helen Park")
+        assert "Helen Park" in await page.locator("#personas li").first.inner_text()
+        await page.click("#timeline-bar button[data-tab=ranked]")
+        await page.screenshot(path="/tmp/feed_timeline.png")
+
+        # A member's card opens their profile with their posts in this run.
+        await cards.first.locator(".card-name").click()
+        assert await page.locator("#profile .profile-posts li").count() >= 1
+        await page.screenshot(path="/tmp/feed_profile.png")
+        await page.click("#close-profile")
+        # The chat log is still there, one click away.
+        await page.click("#timeline-bar button[data-tab=chat]")
+        assert await page.locator("#live-messages").is_visible()
+        await browser.close()
+    assert errors == []
+
+
+async def test_the_human_likes_reposts_and_replies_in_a_live_feed(db_path):
+    async with live_room(db_path, "history", speed=60, pitch="Ledgerly Autopilot is here.",
+                         policy=make_scenario("feed", hours=3)) as live, \
+            playwright.async_playwright() as pw:
+        live.engine.pause()  # the personas hold still; the human can still act
+        browser, page, errors = await _open(pw, live.url)
+        card = page.locator("#timeline article.card").first
+        await card.wait_for()
+        like, repost = card.locator(".stat[title=Like]"), card.locator(".stat[title=Repost]")
+        before = int(await like.locator(".n").inner_text())
+        await like.click()
+        await card.locator(".stat.on[title=Like]").wait_for()  # counted live, marked as mine
+        assert int(await like.locator(".n").inner_text()) == before + 1
+        await repost.click()
+        await card.locator(".stat.on[title=Repost]").wait_for()
+        await card.locator(".stat[title=Reply]").click()
+        composer = page.locator("#main-composer textarea")
+        await composer.fill("Does it handle multi-currency books?")
+        await composer.press("Enter")
+        await card.locator(".toggle-replies").click()
+        await card.locator(".card-reply", has_text="multi-currency").wait_for()
         await browser.close()
     assert errors == []

@@ -4,7 +4,8 @@
 import { mainComposer } from "./composer.js";
 import { conn } from "./connection.js";
 import { $, banner, el } from "./dom.js";
-import { resetMeeting } from "./meeting.js";
+import { onFeedEvent, startScenarioView } from "./feed_view.js";
+import { resetMeeting, trackMeeting } from "./meeting.js";
 import { live } from "./room_view.js";
 import { loadRuns, openRun, setHeader } from "./runs.js";
 import { renderControls, renderMeter, renderPersonas, renderPresence } from "./sidebar.js";
@@ -26,6 +27,9 @@ export function onHello(hello) {
     live.clear();
     resetMeeting();
   }
+  const fresh = S.scenario !== hello.scenario || S.runId !== hello.run_id;
+  S.scenario = hello.scenario;
+  S.options = hello.options || {};
   S.runId = hello.run_id;
   S.personas = hello.personas;
   S.budgets = hello.budgets;
@@ -44,6 +48,7 @@ export function onHello(hello) {
   S.room = hello.room;
   if (!live.container.querySelector(".msg, .welcome")) live.container.prepend(welcome(hello.room));
   renderPersonas();
+  startScenarioView(fresh);
 }
 
 export function onState(state) {
@@ -69,6 +74,8 @@ export function onState(state) {
 export function onLiveEvent(ev) {
   if (ev.type === "status") onLiveStatus(ev);
   live.apply(ev);
+  trackMeeting(ev);
+  onFeedEvent(ev);
 }
 
 function onLiveStatus(ev) {

@@ -2,7 +2,7 @@
 // views share this code; only the live one offers reply, react and thread actions.
 
 import { $, avatarNode, clock, colorFor, el, flash, fullDate, humanId, listNames } from "./dom.js";
-import { meetingDivider, minutesNode, trackMeeting } from "./meeting.js";
+import { meetingDivider, minutesNode } from "./meeting.js";
 import { openPicker, react, showTip } from "./reactions.js";
 import { S } from "./state.js";
 import { closeThread, composerFor, openThread } from "./thread.js";
@@ -44,7 +44,6 @@ class RoomView {
   }
 
   apply(ev) {
-    if (this.live) trackMeeting(ev);
     if (ev.type === "message") this.addMessage(ev);
     else if (ev.type === "reaction") this.addReaction(ev);
     else if (ev.type === "status") this.addStatus(ev);

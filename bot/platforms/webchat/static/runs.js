@@ -61,7 +61,7 @@ export function onReplayStart(frame) {
   replay.clear();
   const run = frame.run;
   setHeader(run.title || `run ${run.id}`, `${run.pack} · ${run.model} · ${run.status}${run.stop_reason ? " — " + run.stop_reason : ""}`);
-  $("live-messages").hidden = true;
+  $("layout").classList.add("replaying"); // the live run's own panels (agenda, feed) step aside
   $("replay-messages").hidden = false;
   $("controls").hidden = true;
   $("replay-controls").hidden = false;
@@ -89,7 +89,7 @@ function showLive() {
   S.view = "live";
   S.replayNo = -1;
   if (S.threadView === replay) closeThread();
-  $("live-messages").hidden = false;
+  $("layout").classList.remove("replaying");
   $("replay-messages").hidden = true;
   $("controls").hidden = false;
   $("replay-controls").hidden = true;

@@ -3,6 +3,7 @@
 
 import { mainComposer } from "./composer.js";
 import { conn, request } from "./connection.js";
+import { CROWD, renderCrowd } from "./crowd.js";
 import { $, avatarNode, compact, duration, el, humanId, runMeta } from "./dom.js";
 import { live } from "./room_view.js";
 import { S } from "./state.js";
@@ -17,6 +18,12 @@ function command(op) {
 export function renderPersonas() {
   const list = $("personas");
   if (S.view !== "live") return;
+  $("layout").classList.toggle("crowd", S.personas.length > CROWD);
+  if (S.personas.length > CROWD) {
+    renderCrowd();
+    renderHumans();
+    return;
+  }
   $("members-title").textContent = `Personas — ${S.personas.length}`;
   list.replaceChildren(...S.personas.map((p) => {
     const status = el("span", { class: "status" });
@@ -48,6 +55,7 @@ export function renderHumans() {
 export function renderPresence() {
   for (const item of $("personas").querySelectorAll("li[data-persona]")) {
     const id = item.dataset.persona;
+    if (!item.querySelector(".mute")) continue; // a crowd's list shows activity, not presence
     const state = S.muted.has(id) ? "muted" : S.typing.has(id) ? "typing" : "idle";
     item.dataset.state = state;
     item.querySelector(".status").textContent = state === "typing" ? "typing…" : state;
