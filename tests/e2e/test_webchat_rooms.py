@@ -134,7 +134,9 @@ async def test_a_feed_shows_a_timeline_with_the_pinned_post_and_its_reach(db_pat
         await page.keyboard.press("PageDown")
         assert await page.evaluate("document.activeElement.getAttribute('aria-posinset')") == "2"
 
-        # The sidebar lists the top members and finds anyone, not 300 rows.
+        # The sidebar lists the top members (the most active first) and finds anyone, not 300 rows.
+        await page.wait_for_function(
+            "() => !/^0 posts/.test(document.querySelector('#personas li .status').textContent)")
         assert await page.locator("#personas li").count() == 15
         await page.fill("#member-search", "Helen Park")
         assert "Helen Park" in await page.locator("#personas li").first.inner_text()

@@ -11,6 +11,7 @@ const TOP = 15;
 // The page gives the list what a click on a member does (open their profile).
 export const crowdHooks = { pick: () => {} };
 let pending = null;
+let drawn = 0; // when the list was last drawn
 
 export function renderCrowd() {
   const query = ($("member-search")?.value || "").trim().toLowerCase();
@@ -34,5 +35,9 @@ export function renderCrowd() {
 // Messages come by the hundred in a feed: redraw the ranking at most once a second.
 export function crowdChanged() {
   if (pending || S.personas.length <= CROWD || S.view !== "live") return;
-  pending = setTimeout(() => { pending = null; if (S.view === "live") renderCrowd(); }, 1000);
+  pending = setTimeout(() => {
+    pending = null;
+    drawn = Date.now();
+    if (S.view === "live") renderCrowd();
+  }, Math.max(0, drawn + 1000 - Date.now()));
 }
