@@ -36,6 +36,7 @@ export function onFeedEvent(ev) {
   if (S.scenario !== "feed") return;
   timeline.apply(ev);
   trackReach(ev);
+  if (ev.type === "status" && ev.kind === "finished") timeline.posts.forEach((post) => timeline.refresh(post));
   if (ev.type === "message") crowdChanged();
 }
 
