@@ -148,9 +148,12 @@ async def test_a_feed_shows_a_timeline_with_the_pinned_post_and_its_reach(db_pat
         assert await page.locator("#profile .profile-posts li").count() >= 1
         await page.screenshot(path="/tmp/feed_profile.png")
         await page.click("#close-profile")
-        # The chat log is still there, one click away.
+        # The chat log is still there, one click away, with the report as a document.
         await page.click("#timeline-bar button[data-tab=chat]")
         assert await page.locator("#live-messages").is_visible()
+        report = page.locator("#live-messages .minutes-doc[aria-label='Feed report']")
+        assert "reach" in await report.inner_text()
+        assert await page.locator("#live-messages .system", has_text="reach").count() == 0
         await browser.close()
     assert errors == []
 

@@ -1,4 +1,5 @@
-// A meeting's own view: its status events (agenda, item, decision, minutes) as readable dividers,
+// A meeting's own view: its status events (agenda, item, decision, minutes; and a feed's closing
+// report, which reads the same way) as readable dividers,
 // the agenda panel beside the room (the current item, each motion's tally as the votes come in,
 // its result) and the minutes rendered at the end. Ballots are the chair's code, not free text:
 // a persona's message that starts with the ballot mark, while a motion is open, is one vote.
@@ -28,47 +29,12 @@ export function meetingDivider(ev) {
              tone: "decision " + (d.result === "carried" ? "carried" : "rejected") };
   }
   if (ev.kind === "minutes") return { text: "Minutes of the meeting", tone: "minutes" };
+  if (ev.kind === "report") return { text: "Feed report", tone: "minutes" }; // a feed's, same look
   return null;
 }
 
 function tallyText(tally) {
   return CHOICES.map(([key, label]) => `${tally[key] || 0} ${label.toLowerCase()}`).join(" · ");
-}
-
-// The minutes are Markdown written by the scenario from what happened; they are drawn as
-// headings, lists, tables and paragraphs with bold/italic runs, every piece a text node.
-export function minutesNode(markdown) {
-  const box = el("section", { class: "minutes-doc", "aria-label": "Minutes" });
-  let block = null; // the list or table the previous line went into
-  for (const raw of (markdown || "").split("\n")) {
-    const line = raw.trim();
-    const heading = line.match(/^(#{1,6})\s+(.*)$/);
-    if (line.startsWith("|")) {
-      const cells = line.replace(/^\||\|$/g, "").split("|").map((c) => c.trim());
-      if (cells.every((c) => /^:?-+:?$/.test(c))) continue; // the header's underline
-      const head = block?.tagName !== "TABLE";
-      if (head) box.append(block = el("table"));
-      block.append(el("tr", {}, ...cells.map((c) => el(head ? "th" : "td", {}, ...inline(c)))));
-      continue;
-    }
-    if (line.startsWith("- ")) {
-      if (block?.tagName !== "UL") box.append(block = el("ul"));
-      block.append(el("li", {}, ...inline(line.slice(2))));
-      continue;
-    }
-    block = null;
-    if (heading) box.append(el(heading[1].length <= 2 ? "h3" : "h4", {}, ...inline(heading[2])));
-    else if (line) box.append(el("p", {}, ...inline(line)));
-  }
-  return box;
-}
-
-function inline(text) {
-  return text.split(/(\*\*[^*]+\*\*|\b_[^_]+_\b)/).filter((part) => part !== "").map((part) => {
-    if (part.startsWith("**") && part.endsWith("**")) return el("strong", { text: part.slice(2, -2) });
-    if (part.length > 2 && part.startsWith("_") && part.endsWith("_")) return el("em", { text: part.slice(1, -1) });
-    return part;
-  });
 }
 
 // The live room's events, in order, keep the agenda panel current.
