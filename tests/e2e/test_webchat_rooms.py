@@ -11,8 +11,10 @@ import aiosqlite
 import pytest
 
 from agents.packs import load_pack
+from bot.runs.fork import plan_fork
 from bot.runs.plan import seat
 from bot.scenarios import make_scenario
+from bot.transcript.queries import load_run
 from tests.e2e.test_webchat_browser import ARGS, CHROMIUM, XSS
 from tests.support.webchat import live_room
 
@@ -54,7 +56,9 @@ async def test_a_meeting_shows_its_agenda_votes_and_minutes_and_stays_open_until
         banner = page.locator("#banner")
         await banner.filter(has_text="Run ended").wait_for(timeout=20_000)
         assert "meeting adjourned" in await banner.inner_text()
-        assert "townhall fork" in await page.locator("#banner .fork-cmd").inner_text()
+        fork = await page.locator("#banner .fork-cmd").inner_text()
+        agenda_id = await page.locator("#live-messages .msg:has(.tag)").first.get_attribute("data-id")
+        assert f"townhall fork {live.engine.run_id} --at {agenda_id} " in fork  # a fork it can take
         assert await page.locator("#main-composer textarea").is_disabled()
         await page.wait_for_timeout(1500)
         assert not live.task.done()  # the run is over, the room is not
@@ -97,6 +101,9 @@ async def test_a_meeting_shows_its_agenda_votes_and_minutes_and_stays_open_until
         assert result.reason == "meeting adjourned"
         await browser.close()
     assert errors == []
+    async with aiosqlite.connect(db_path) as conn:
+        conn.row_factory = aiosqlite.Row
+        plan_fork(await load_run(conn, result.run_id), int(agenda_id))  # the CLI takes it
 
 
 async def test_a_feed_shows_a_timeline_with_the_pinned_post_and_its_reach(db_path):
@@ -179,5 +186,27 @@ async def test_the_human_likes_reposts_and_replies_in_a_live_feed(db_path):
         await composer.press("Enter")
         await card.locator(".toggle-replies").click()
         await card.locator(".card-reply", has_text="multi-currency").wait_for()
+        await browser.close()
+    assert errors == []
+
+
+async def test_a_live_meeting_marks_the_current_item_and_counts_ballots_as_they_come(db_path):
+    meeting = make_scenario("meeting", minutes_per_item=0.5)
+    async with live_room(db_path, "history", speed=30, pitch=AGENDA, policy=meeting) as live, \
+            playwright.async_playwright() as pw:
+        async with asyncio.timeout(60):  # hold the room still once some ballots are in
+            while not (meeting.current and meeting.current.votes and not meeting.current.result):
+                await asyncio.sleep(0.005)
+        live.engine.pause()  # a turn already under way may still land its ballot
+        browser, page, errors = await _open(pw, live.url)
+        current = page.locator("#agenda .agenda-item[aria-current=step]")
+        await current.wait_for()
+        await page.wait_for_timeout(500)
+        assert meeting.current.result is None
+        assert meeting.current.item.title in await current.inner_text()
+        votes = [v.vote for v in meeting.current.votes.values()]
+        tally = await current.locator(".tally").inner_text()
+        for choice in ("for", "against", "abstain"):
+            assert f"{choice.title()} {votes.count(choice)}" in tally
         await browser.close()
     assert errors == []

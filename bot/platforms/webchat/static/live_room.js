@@ -100,13 +100,16 @@ function pausedBanner() {
 }
 
 // The room stays open, read-only, after its run: the banner says so and offers what is left to
-// do with the run (replay it, fork it: the command for the last message, to say it differently).
+// do with the run: replay it, or fork it at the human's first message (the pitch, the agenda, the
+// ad: the fork every scenario takes) to see the same room answer a different version.
 function onFinished(reason) {
   S.typing.clear();
   setLiveEnabled(conn.connected);
-  const last = [...live.messages.keys()].pop();
-  const fork = last === undefined ? [] : [" · fork from here: ",
-    el("code", { class: "fork-cmd", text: `townhall fork ${S.runId} --at ${last} --text "…"` })];
+  const entries = [...live.messages.values()];
+  const at = (entries.find((m) => m.ev.author_kind === "human" && !m.ev.inherited) || entries[entries.length - 1])?.ev.id;
+  const fork = at === undefined ? [] : [" · fork from here: ",
+    el("code", { class: "fork-cmd", title: `Run again from message ${at}, with your new text in its place`,
+                 text: `townhall fork ${S.runId} --at ${at} --text "…"` })];
   banner(`Run ended — ${reason || "finished"} · `, "info ended",
     el("button", { type: "button", class: "link", id: "replay-ended", text: "replay",
                    onclick: () => openRun(S.runId, 4) }), ...fork);
