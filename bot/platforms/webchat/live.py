@@ -109,6 +109,7 @@ class LiveRoom:
         """The latest runs, newest first. A batch's runs are one entry (its runs inside), so a
         batch of hundreds does not push everything else out; a run that failed before anything
         was said (a start-up that never got going) is left out."""
+        # A batch's many rows make one entry: read well past `limit` rows to fill `limit` entries.
         rows = [r for r in await list_runs(self.reader, limit * 8)
                 if not (r["status"] == "failed" and r["message_count"] == 0)]
         said = await first_human_lines(self.reader, [r["id"] for r in rows if not r["title"]])

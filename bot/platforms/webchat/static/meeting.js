@@ -1,8 +1,8 @@
 // A meeting's own view: its status events (agenda, item, decision, minutes; and a feed's closing
-// report, which reads the same way) as readable dividers,
-// the agenda panel beside the room (the current item, each motion's tally as the votes come in,
-// its result) and the minutes rendered at the end. Ballots are the chair's code, not free text:
-// a persona's message that starts with the ballot mark, while a motion is open, is one vote.
+// report, which reads the same way) as readable dividers, and the agenda panel beside the room
+// (the current item, each motion's tally as the votes come in, its result). Ballots are the
+// chair's code, not free text: a persona's message that starts with the ballot mark, while a
+// motion is open, is one vote.
 
 import { $, el } from "./dom.js";
 
