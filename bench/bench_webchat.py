@@ -85,6 +85,7 @@ async def measure(count: int, seconds: float) -> list[float]:
             await asyncio.sleep(POST_EVERY)
         await asyncio.sleep(1)
         room.request_stop("bench over")
+        platform.close_room()  # a web room outlives its run until closed
         await session
         out, _ = await client.communicate()
         return json.loads(out.decode().strip().splitlines()[-1])

@@ -20,6 +20,8 @@ from playwright.async_api import async_playwright
 
 from agents.backends.pool import LLMPool
 from agents.packs import load_pack
+from agents.persona import Persona
+from bot.engine.policy import Policy
 from bot.engine.settings import RunSettings
 from bot.platforms.webchat import WebChatPlatform
 from bot.runs.session import run_session
@@ -33,13 +35,15 @@ PITCH = ("I'd like to spend $4M of next year's marketing budget on a single Supe
 FOLLOW_UP = "Fair. What would you need to see in the plan to say yes?"
 
 
-async def room(db: Path, model: str, speed: float, pitch: str | None = None):
+async def room(db: Path, model: str, speed: float, pitch: str | None = None, *, seed: int = 4,
+               policy: Policy | None = None, personas: list[Persona] | None = None):
     """Start a live room; returns (platform, its session task)."""
     urls: asyncio.Queue[str] = asyncio.Queue()
     platform = WebChatPlatform(port=0, announce=urls.put_nowait)
-    settings = RunSettings(seed=4, speed=speed, stop_when_quiet=False)
+    settings = RunSettings(seed=seed, speed=speed, stop_when_quiet=False)
     task = asyncio.create_task(run_session(load_pack("board"), LLMPool(model), db, settings,
-                                           platform, pitch=pitch, human_name="Dana"))
+                                           platform, pitch=pitch, human_name="Dana",
+                                           policy=policy, personas=personas))
     await asyncio.wait_for(urls.get(), 30)
     return platform, task
 
@@ -50,6 +54,7 @@ async def main(model: str, out: Path, speed: float) -> None:
         earlier, task = await room(db, model, 50, EARLIER)
         await asyncio.sleep(3)
         earlier.engine.request_stop("done")
+        earlier.close_room()  # a web room outlives its run until closed
         await task
 
         platform, task = await room(db, model, speed)
@@ -82,6 +87,7 @@ async def main(model: str, out: Path, speed: float) -> None:
             await page.screenshot(path=str(out))
             await browser.close()
         platform.engine.request_stop("screenshot taken")
+        platform.close_room()
         await task
     print(f"wrote {out}")
 

@@ -153,6 +153,10 @@ class Orchestrator:
         self.clock.interrupt()
         self.clock.resume()
 
+    def wall_seconds_left(self) -> float | None:
+        """What is left of --max-seconds (None without it); it counts from the run's start."""
+        return self.settings.budgets.seconds_left(self._started_wall)
+
     def pause(self) -> None:
         if not self.clock.paused:
             self.clock.pause()
@@ -343,7 +347,7 @@ class Orchestrator:
         while True:
             if self._stop_now:
                 return self._stop_reason or "stopped"
-            left = self.settings.budgets.seconds_left(self._started_wall)
+            left = self.wall_seconds_left()
             if left is not None and left <= 0:
                 return f"budget: max-seconds {self.settings.budgets.max_seconds:g}"
             if self.clock.paused:

@@ -52,3 +52,13 @@ class DeliveryTracking(Protocol):
     reports what became of each one, so the transcript can say what reached the channel."""
 
     def track_deliveries(self, record: Callable[[DeliveryEvent], None]) -> None: ...
+
+
+@runtime_checkable
+class StaysOpen(Protocol):
+    """A platform whose room outlives its run (the web page): once the run ends it keeps showing
+    it, read-only, until the user closes the room (Ctrl-C, Stop) or the wall-time budget is up."""
+
+    def close_room(self) -> None: ...
+
+    async def stay_open(self, seconds: float | None) -> None: ...

@@ -14,7 +14,7 @@ from agents.persona import Persona
 from bot.engine.orchestrator import Orchestrator
 from bot.engine.policy import Policy
 from bot.engine.settings import RunSettings
-from bot.platforms.base import DeliveryTracking, EngineAware, Platform
+from bot.platforms.base import DeliveryTracking, EngineAware, Platform, StaysOpen
 from bot.scenarios import Discussion
 from bot.transcript import Transcript
 from bot.transcript.queries import RunSummary, summarize
@@ -52,7 +52,13 @@ async def run_session(pack: Pack, llms: LLMPool, db: Path, settings: RunSettings
             engine.subscribe(platform.deliver)
             await llms.warm()  # the embedded model is loaded before anyone can post
             await engine.start(**(start or {}))
-            signals.stops(engine.request_stop)
+            stays_open = isinstance(platform, StaysOpen)
+
+            def stop(why: str) -> None:
+                engine.request_stop(why)
+                if stays_open:
+                    platform.close_room()
+            signals.stops(stop)
             try:
                 try:
                     await platform.start(engine.post_human)
@@ -64,6 +70,8 @@ async def run_session(pack: Pack, llms: LLMPool, db: Path, settings: RunSettings
                 elif pitch:
                     await engine.post_human(human_name, pitch)
                 reason = await engine.run()
+                if stays_open:  # the room ended by itself (a scenario's end, a budget)
+                    await platform.stay_open(engine.wall_seconds_left())
             finally:
                 await signals.closing(platform.stop(hurry=signals.count > 0))
                 await llms.aclose()

@@ -14,6 +14,8 @@ import websockets
 
 from agents.backends.pool import LLMPool
 from agents.packs import load_pack
+from agents.persona import Persona
+from bot.engine.policy import Policy
 from bot.engine.settings import RunSettings
 from bot.platforms.webchat import WebChatPlatform
 from bot.runs.session import SessionResult, run_session
@@ -35,18 +37,21 @@ class LiveRoom:
 
     async def stop(self) -> SessionResult:
         self.engine.request_stop("test over")
+        self.platform.close_room()
         return await asyncio.wait_for(self.task, 15)
 
 
 @asynccontextmanager
 async def live_room(db: Path, model: str = "fake", *, speed: float = 0.0, seed: int = 7,
                     ring_size: int = 2048, token: str | None = None,
-                    pitch: str | None = None) -> AsyncIterator[LiveRoom]:
+                    pitch: str | None = None, policy: Policy | None = None,
+                    personas: list[Persona] | None = None) -> AsyncIterator[LiveRoom]:
     urls: asyncio.Queue[str] = asyncio.Queue()
     platform = WebChatPlatform(port=0, token=token, announce=urls.put_nowait, ring_size=ring_size)
     settings = RunSettings(seed=seed, speed=speed, stop_when_quiet=False)
     task = asyncio.create_task(run_session(load_pack("board"), LLMPool(model), db, settings,
-                                           platform, pitch=pitch))
+                                           platform, pitch=pitch, policy=policy,
+                                           personas=personas))
     url = await asyncio.wait_for(urls.get(), 15)
     live = LiveRoom(platform, url, task)
     try:

@@ -26,7 +26,7 @@ from bot.platforms.webchat.limits import (
     REACT_PER_SECOND,
 )
 from bot.platforms.webchat.live import LiveRoom
-from bot.platforms.webchat.wire import encode, event_payload, participants_payload
+from bot.platforms.webchat.wire import encode, event_payload, participants_payload, plain_title
 from bot.transcript.queries import RunNotFound, load_run
 from bot.transcript.replay import replay_into
 
@@ -182,6 +182,10 @@ class Connection:
             if self._replay:
                 self._replay.cancel()
             return
+        if isinstance(op, Control) and op.op == "stop":
+            engine.request_stop("stopped from the web chat")
+            self.live.closed.set()  # after the run's end, Stop closes the room that still shows it
+            return
         if not running:
             raise HumanInputError("this run has ended")
         match op:
@@ -203,8 +207,6 @@ class Connection:
                 engine.pause()
             case Control(op="resume"):
                 engine.resume()
-            case Control(op="stop"):
-                engine.request_stop("stopped from the web chat")
             case Speed():
                 engine.set_speed(op.speed)
             case Mute():
@@ -226,8 +228,9 @@ class Connection:
             view = await load_run(self.live.reader, op.run_id)
         except RunNotFound as exc:
             raise HumanInputError(str(exc)) from None
-        run = {k: view.run[k] for k in ("id", "title", "pack", "model", "status", "started_at",
+        run = {k: view.run[k] for k in ("id", "pack", "model", "status", "started_at",
                                         "finished_at", "stop_reason")}
+        run["title"] = plain_title(view.run["title"])
         self._replays += 1
         number = self._replays
         self._send({"type": "replay_start", "replay": number, "run": run, "speed": op.speed,

@@ -15,13 +15,13 @@ from bot.engine.human_input import MAX_HUMAN_MESSAGE_CHARS
 from bot.engine.orchestrator import Orchestrator
 from bot.platforms.webchat.hub import Frame, Hub
 from bot.platforms.webchat.limits import POST_BURST, POST_PER_SECOND
-from bot.platforms.webchat.wire import encode, event_payload, persona_payload
+from bot.platforms.webchat.wire import encode, event_payload, persona_payload, plain_title
 from bot.transcript.events import RoomEvent, StatusEvent, TypingEvent
 from bot.transcript.queries import first_human_lines, list_runs, load_events, load_participants
 
 METER_SECONDS = 0.5  # how often the budget meter looks for new spending (LLM calls are not events)
 _RUN_FIELDS = ("id", "started_at", "finished_at", "status", "stop_reason", "title", "pack",
-               "scenario", "model", "platform", "message_count", "reaction_count")
+               "scenario", "model", "platform", "message_count", "reaction_count", "variant")
 
 
 class LiveRoom:
@@ -33,6 +33,7 @@ class LiveRoom:
         self.finished_reason: str | None = None
         self.started_at = time.time()
         self._last_usage: dict[str, Any] | None = None
+        self.closed = asyncio.Event()  # the user closed the room: Ctrl-C or Stop, even after the run
 
     async def open(self) -> None:
         # A read-only connection of our own: the writer's connection is in the middle of batches.
@@ -78,7 +79,8 @@ class LiveRoom:
             "type": "hello", "run_id": engine.run_id, "reset": reset,
             "room": {"name": engine.pack.room.name, "topic": engine.pack.room.topic,
                      "pack": engine.pack.name},
-            "model": engine.model_name, "scenario": engine.policy.name, "personas": personas,
+            "model": engine.model_name, "scenario": engine.policy.name,
+            "options": engine.policy.options(), "personas": personas,
             "budgets": asdict(engine.settings.budgets),
             "limits": {"max_chars": MAX_HUMAN_MESSAGE_CHARS, "post_burst": POST_BURST,
                        "posts_per_second": POST_PER_SECOND},
@@ -104,12 +106,28 @@ class LiveRoom:
         return [(e.seq, encode(event_payload(e))) for e in events if e.seq < before]
 
     async def runs(self, limit: int = 50) -> list[dict[str, Any]]:
-        rows = await list_runs(self.reader, limit)
+        """The latest runs, newest first. A batch's runs are one entry (its runs inside), so a
+        batch of hundreds does not push everything else out; a run that failed before anything
+        was said (a start-up that never got going) is left out."""
+        # A batch's many rows make one entry: read well past `limit` rows to fill `limit` entries.
+        rows = [r for r in await list_runs(self.reader, limit * 8)
+                if not (r["status"] == "failed" and r["message_count"] == 0)]
         said = await first_human_lines(self.reader, [r["id"] for r in rows if not r["title"]])
-        return [{k: row[k] for k in _RUN_FIELDS}
-                | {"title": row["title"] or said.get(row["id"]),
-                   "live": row["id"] == self.engine.run_id}
-                for row in rows]
+        entries: list[dict[str, Any]] = []
+        batches: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            run = {k: row[k] for k in _RUN_FIELDS} | {
+                "title": plain_title(row["title"] or said.get(row["id"])),
+                "live": row["id"] == self.engine.run_id}
+            batch = row["batch_id"]
+            if batch is None:
+                entries.append(run)
+            elif batch in batches:
+                batches[batch]["runs"].append(run)
+            else:
+                batches[batch] = {"batch": batch, "title": run["title"], "runs": [run]}
+                entries.append(batches[batch])
+        return entries[:limit]
 
     # -- the budget meter --------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ run controls back to the engine; holds nothing the transcript does not."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import time
 from collections.abc import Callable
@@ -55,6 +56,17 @@ class WebChatPlatform:
         self._meter = asyncio.create_task(live.watch_usage(), name="webchat-meter")
         if self.announce:
             self.announce(self.url)
+
+    def close_room(self) -> None:
+        self._require_live().closed.set()
+
+    async def stay_open(self, seconds: float | None) -> None:
+        """The run has ended: tabs keep reading it (and replaying runs) until the room is closed or
+        the wall-time budget, which bounds the whole session, is up."""
+        live = self._require_live()
+        if seconds is None or seconds > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(live.closed.wait(), seconds)
 
     def listen(self) -> None:
         """Bind the port now, so a taken port fails before a run exists (start() does it too)."""

@@ -6,6 +6,7 @@ Events are encoded once, on publish, and the same string goes to every connected
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from dataclasses import asdict
 from typing import Any
@@ -42,3 +43,13 @@ def participant_payload(participant: Participant) -> dict[str, Any]:
 
 def participants_payload(participants: Iterable[Participant]) -> list[dict[str, Any]]:
     return [participant_payload(p) for p in participants]
+
+
+def plain_title(text: str | None) -> str | None:
+    """A run's title as a line of text: its first non-empty line, without the Markdown marks of
+    a heading or emphasis (an agenda's title is "# Ledgerly board, Q3")."""
+    for line in (text or "").splitlines():
+        line = re.sub(r"^#+\s*|\*\*|__", "", line.strip()).strip()
+        if line:
+            return line
+    return None

@@ -40,21 +40,26 @@ def sentiment_by_hour(stats: FeedStats) -> list[dict]:
     return [hours[h] for h in sorted(hours)]
 
 
+def post_figures(stats: FeedStats, post: int) -> dict:
+    """One seeded post so far: reach, likes, reposts, replies, quotes and the tone of the answers
+    (the live reach events and the report both say it this way)."""
+    answers = [r for r in stats.responses if r[3] == post]
+    tone = {"positive": 0, "neutral": 0, "negative": 0}
+    for _vtime, _kind, text, _post in answers:
+        tone[("negative", "neutral", "positive")[stance(text) + 1]] += 1
+    return {
+        "post": post,
+        "reach": stats.reach.get(post, 0),
+        "likes": stats.likes.get(post, 0),
+        "reposts": stats.reposts.get(post, 0),
+        "replies": sum(1 for r in answers if r[1] == "reply"),
+        "quotes": sum(1 for r in answers if r[1] == "quote"),
+        "tone": tone,
+    }
+
+
 def render_report(stats: FeedStats, reason: str) -> tuple[str, dict]:
-    posts = []
-    for post in stats.seeded:
-        replies = sum(1 for r in stats.responses if r[3] == post and r[1] == "reply")
-        quotes = sum(1 for r in stats.responses if r[3] == post and r[1] == "quote")
-        posts.append(
-            {
-                "post": post,
-                "reach": stats.reach.get(post, 0),
-                "likes": stats.likes.get(post, 0),
-                "reposts": stats.reposts.get(post, 0),
-                "replies": replies,
-                "quotes": quotes,
-            }
-        )
+    posts = [post_figures(stats, post) for post in stats.seeded]
     sentiment = sentiment_by_hour(stats)
     lines = [
         f"**Feed report** — {stats.members:,} members, {stats.hours:g} simulated hours "

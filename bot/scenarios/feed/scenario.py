@@ -22,9 +22,10 @@ from agents.agent import Outcome
 from agents.context import DecisionContext, VisibleMessage
 from agents.feed_actions import LIKE, REPOST, choose_feed_action, write_post
 from bot.engine.policy import Engine, Policy, Turn
-from bot.scenarios.feed.report import FeedStats, render_report
+from bot.scenarios.feed.report import FeedStats, post_figures, render_report
 
 HUMAN = -1
+REACH_EVERY = 900.0  # simulated seconds between live reach events (a live view's pinned post)
 
 
 @dataclass
@@ -73,6 +74,7 @@ class Feed(Policy):
         self.promoted = np.zeros(size, dtype=bool)
         self.counts = np.zeros((4, size), dtype=np.int64)  # likes, reposts, replies, quotes
         self.seen_by: dict[int, set[int]] = {}
+        self._last_reach: list[dict] = []
         self.stats = FeedStats()
         self.n = n
 
@@ -158,6 +160,9 @@ class Feed(Policy):
                 at = hour * 3600 + offset
                 if engine.clock.now <= at < limit:  # a fork starts where its parent was
                     engine.schedule(at, lambda p=int(persona): self._session(p))
+        for at in np.arange(REACH_EVERY, limit, REACH_EVERY).tolist():
+            if engine.clock.now <= at:
+                engine.schedule(at, self._report_reach)
         engine.schedule(limit, lambda: engine.request_stop(f"feed: {self.hours:g} simulated hours"))
 
     def _warm_up(self) -> None:
@@ -283,8 +288,7 @@ class Feed(Policy):
 
     # -- the report --------------------------------------------------------------------------
 
-    def finish(self, reason: str) -> None:
-        engine = self.engine
+    def _tally_seeded(self) -> None:
         stats = self.stats
         stats.members = self.n
         stats.hours, stats.start_hour = self.hours, self.start_hour
@@ -292,5 +296,17 @@ class Feed(Policy):
             stats.reach[seeded] = len(self.seen_by.get(seeded, ()))
             stats.likes[seeded] = int(self.counts[0, seeded])
             stats.reposts[seeded] = int(self.counts[1, seeded])
-        markdown, data = render_report(stats, reason)
-        engine.status("report", markdown=markdown, data=data)
+
+    def _report_reach(self) -> None:
+        """Every REACH_EVERY simulated seconds, how far the human posts have got: a live view
+        shows it (and plots it); nothing is recorded while it has not changed."""
+        self._tally_seeded()
+        posts = [post_figures(self.stats, post) for post in self.stats.seeded]
+        if posts and posts != self._last_reach:
+            self._last_reach = posts
+            self.engine.status("reach", posts=posts, members=self.n, start_hour=self.start_hour)
+
+    def finish(self, reason: str) -> None:
+        self._tally_seeded()
+        markdown, data = render_report(self.stats, reason)
+        self.engine.status("report", markdown=markdown, data=data)

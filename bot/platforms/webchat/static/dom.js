@@ -84,10 +84,11 @@ export function flash(node) {
   node.classList.add("flash");
 }
 
-// The one line above the messages: connection trouble, a pause, the end of the run.
-export function banner(text, kind) {
+// The one line above the messages: connection trouble, a pause, the end of the run (which adds
+// what can still be done with it as `extras`, nodes after the text).
+export function banner(text, kind, ...extras) {
   const node = $("banner");
   node.hidden = !text;
-  node.textContent = text || "";
+  node.replaceChildren(text || "", ...extras);
   node.className = "banner " + (kind || "");
 }

@@ -2,9 +2,12 @@
 // (state), each live event, and the end of the run. It keeps S current and says what can be used.
 
 import { mainComposer } from "./composer.js";
+import { conn } from "./connection.js";
 import { $, banner, el } from "./dom.js";
+import { onFeedEvent, startScenarioView } from "./feed_view.js";
+import { resetMeeting, trackMeeting } from "./meeting.js";
 import { live } from "./room_view.js";
-import { loadRuns, setHeader } from "./runs.js";
+import { loadRuns, openRun, setHeader } from "./runs.js";
 import { renderControls, renderMeter, renderPersonas, renderPresence } from "./sidebar.js";
 import { S } from "./state.js";
 import { threadComposer } from "./thread.js";
@@ -22,7 +25,11 @@ export function onHello(hello) {
   if (hello.reset || (S.runId && S.runId !== hello.run_id)) {
     S.lastSeq = -1;
     live.clear();
+    resetMeeting();
   }
+  const fresh = S.scenario !== hello.scenario || S.runId !== hello.run_id;
+  S.scenario = hello.scenario;
+  S.options = hello.options || {};
   S.runId = hello.run_id;
   S.personas = hello.personas;
   S.budgets = hello.budgets;
@@ -41,6 +48,7 @@ export function onHello(hello) {
   S.room = hello.room;
   if (!live.container.querySelector(".msg, .welcome")) live.container.prepend(welcome(hello.room));
   renderPersonas();
+  startScenarioView(fresh);
 }
 
 export function onState(state) {
@@ -66,6 +74,8 @@ export function onState(state) {
 export function onLiveEvent(ev) {
   if (ev.type === "status") onLiveStatus(ev);
   live.apply(ev);
+  trackMeeting(ev);
+  onFeedEvent(ev);
 }
 
 function onLiveStatus(ev) {
@@ -89,17 +99,32 @@ function pausedBanner() {
   else banner(null);
 }
 
+// The room stays open, read-only, after its run: the banner says so and offers what is left to
+// do with the run: replay it, or fork it at the human's first message (the pitch, the agenda, the
+// ad: the fork every scenario takes) to see the same room answer a different version.
 function onFinished(reason) {
   S.typing.clear();
-  setLiveEnabled(false);
-  banner(`This run has ended — ${reason || "finished"}. Its transcript is saved as run ${S.runId}.`, "info");
+  setLiveEnabled(conn.connected);
+  const entries = [...live.messages.values()];
+  const at = (entries.find((m) => m.ev.author_kind === "human" && !m.ev.inherited) || entries[entries.length - 1])?.ev.id;
+  const fork = at === undefined ? [] : [" · fork from here: ",
+    el("code", { class: "fork-cmd", title: `Run again from message ${at}, with your new text in its place`,
+                 text: `townhall fork ${S.runId} --at ${at} --text "…"` })];
+  banner(`Run ended — ${reason || "finished"} · `, "info ended",
+    el("button", { type: "button", class: "link", id: "replay-ended", text: "replay",
+                   onclick: () => openRun(S.runId, 4) }), ...fork);
   loadRuns();
 }
 
 // Posting and the room controls work only while connected to a run that is still going.
+// After the run, Stop closes the room that still shows it.
 export function setLiveEnabled(enabled) {
-  const why = S.finished ? "This run has ended" : enabled ? null : "Not connected";
+  const why = S.finished ? "This run has ended — read-only" : enabled ? null : "Not connected";
   mainComposer.setEnabled(enabled && !S.finished, why || "Message the room");
   threadComposer?.setEnabled(enabled && !S.finished, why || "Reply in the thread");
-  for (const id of ["pause", "speed", "stop"]) $(id).disabled = !enabled || S.finished;
+  for (const id of ["pause", "speed"]) $(id).disabled = !enabled || S.finished;
+  $("stop").disabled = !enabled;
+  $("stop").textContent = S.finished ? "⏹ Close room" : "⏹ Stop";
+  $("stop").title = S.finished ? "Close this room (the run has ended; its transcript is kept)"
+    : "End this run for everyone";
 }

@@ -15,6 +15,7 @@ import { setupPicker } from "./reactions.js";
 import { live } from "./room_view.js";
 import { loadRuns, onReplayEnd, onReplayEvent, onReplayStart, setupRuns } from "./runs.js";
 import { onTyping, onUsage, renderHumans, renderMeter, setupControls } from "./sidebar.js";
+import { setupFeed } from "./feed_view.js";
 import { S } from "./state.js";
 import { closeThread, setupThread } from "./thread.js";
 
@@ -27,6 +28,7 @@ setupThread();
 setupPicker();
 setupControls();
 setupRuns();
+setupFeed();
 
 // Escape puts away what floats on top: the emoji picker first, then the thread (unless typing).
 document.addEventListener("keydown", (e) => {

@@ -2,6 +2,8 @@
 // views share this code; only the live one offers reply, react and thread actions.
 
 import { $, avatarNode, clock, colorFor, el, flash, fullDate, humanId, listNames } from "./dom.js";
+import { documentNode } from "./document.js";
+import { meetingDivider } from "./meeting.js";
 import { openPicker, react, showTip } from "./reactions.js";
 import { S } from "./state.js";
 import { closeThread, composerFor, openThread } from "./thread.js";
@@ -176,6 +178,15 @@ class RoomView {
 
   addStatus(ev) {
     const d = ev.data || {};
+    if (ev.kind === "reach") return; // a feed's running figures: the pinned post's panel draws them
+    const divider = meetingDivider(ev);
+    if (divider !== null) {
+      this.stick(this.container, () => el("div", { class: "divider " + divider.tone, role: "separator" },
+        el("span", { text: divider.text })));
+      if (d.markdown) this.stick(this.container, () => documentNode(d.markdown, divider.text));
+      this.lastMain = null;
+      return;
+    }
     let text;
     if (ev.kind === "started") text = `The room opened · ${d.pack || ""} · model ${d.model || "?"}`;
     else if (ev.kind === "joined") {

@@ -17,20 +17,37 @@ export async function loadRuns() {
   } catch {
     return;
   }
-  $("runs").replaceChildren(...runs.map((run) => {
-    const title = run.title || (run.live ? "This room" : `${run.pack} · untitled`);
-    const item = el("button", { type: "button", class: "run" + (run.live ? " is-live" : ""), title: `run ${run.id}`,
-      onclick: () => (run.live ? showLive() : openRun(run.id)) },
-    el("span", { class: "run-title", text: title.length > 60 ? title.slice(0, 59) + "…" : title }),
-    el("span", { class: "badge " + run.status, text: run.live && run.status === "running" ? "live" : run.status }),
-    el("span", { class: "run-meta", text: runMeta(run, run.live ? S.usage.messages || 0 : run.message_count) }));
-    if (run.live) S.liveRun = { run, item };
-    if (S.view === "replay" && S.replayRun === run.id) item.classList.add("active");
-    return el("li", {}, item);
+  // A batch's runs come as one entry, folded under the batch (open while one of them is shown).
+  const open = [...$("runs").querySelectorAll("details[open]")].map((d) => d.dataset.batch);
+  $("runs").replaceChildren(...runs.map((entry) => {
+    if (!entry.batch) return el("li", {}, runItem(entry));
+    const shown = open.includes(entry.batch) || entry.runs.some((r) => S.view === "replay" && S.replayRun === r.id);
+    return el("li", {}, el("details", { class: "batch", "data-batch": entry.batch, open: shown },
+      el("summary", { title: `batch ${entry.batch}` },
+        el("span", { class: "run-title", text: clip(`${entry.title || "batch"}`) }),
+        el("span", { class: "run-meta", text: `batch · ${entry.runs.length} run${entry.runs.length === 1 ? "" : "s"}` })),
+      el("ul", { class: "runs" }, ...entry.runs.map((run) => el("li", {}, runItem(run, run.variant))))));
   }));
 }
 
-function openRun(runId, speed = 0) {
+function clip(title) {
+  return title.length > 60 ? title.slice(0, 59) + "…" : title;
+}
+
+function runItem(run, variant) {
+  const title = variant ? `${variant} · ${run.title || "untitled"}`
+    : run.title || (run.live ? "This room" : `${run.pack} · untitled`);
+  const item = el("button", { type: "button", class: "run" + (run.live ? " is-live" : ""), title: `run ${run.id}`,
+    onclick: () => (run.live ? showLive() : openRun(run.id)) },
+  el("span", { class: "run-title", text: clip(title) }),
+  el("span", { class: "badge " + run.status, text: run.live && run.status === "running" ? "live" : run.status }),
+  el("span", { class: "run-meta", text: runMeta(run, run.live ? S.usage.messages || 0 : run.message_count) }));
+  if (run.live) S.liveRun = { run, item };
+  if (S.view === "replay" && S.replayRun === run.id) item.classList.add("active");
+  return item;
+}
+
+export function openRun(runId, speed = 0) {
   S.replayRun = runId;
   if (!request({ op: "replay", run_id: runId, speed }, { error: (m) => banner(m, "error") })) {
     banner("Not connected — try again in a moment.", "warn");
@@ -44,7 +61,7 @@ export function onReplayStart(frame) {
   replay.clear();
   const run = frame.run;
   setHeader(run.title || `run ${run.id}`, `${run.pack} · ${run.model} · ${run.status}${run.stop_reason ? " — " + run.stop_reason : ""}`);
-  $("live-messages").hidden = true;
+  $("layout").classList.add("replaying"); // the live run's own panels (agenda, feed) step aside
   $("replay-messages").hidden = false;
   $("controls").hidden = true;
   $("replay-controls").hidden = false;
@@ -72,7 +89,7 @@ function showLive() {
   S.view = "live";
   S.replayNo = -1;
   if (S.threadView === replay) closeThread();
-  $("live-messages").hidden = false;
+  $("layout").classList.remove("replaying");
   $("replay-messages").hidden = true;
   $("controls").hidden = false;
   $("replay-controls").hidden = true;

@@ -3,6 +3,7 @@
 
 import { mainComposer } from "./composer.js";
 import { conn, request } from "./connection.js";
+import { CROWD, renderCrowd } from "./crowd.js";
 import { $, avatarNode, compact, duration, el, humanId, runMeta } from "./dom.js";
 import { live } from "./room_view.js";
 import { S } from "./state.js";
@@ -17,6 +18,12 @@ function command(op) {
 export function renderPersonas() {
   const list = $("personas");
   if (S.view !== "live") return;
+  $("layout").classList.toggle("crowd", S.personas.length > CROWD);
+  if (S.personas.length > CROWD) {
+    renderCrowd();
+    renderHumans();
+    return;
+  }
   $("members-title").textContent = `Personas — ${S.personas.length}`;
   list.replaceChildren(...S.personas.map((p) => {
     const status = el("span", { class: "status" });
@@ -48,6 +55,7 @@ export function renderHumans() {
 export function renderPresence() {
   for (const item of $("personas").querySelectorAll("li[data-persona]")) {
     const id = item.dataset.persona;
+    if (!item.querySelector(".mute")) continue; // a crowd's list shows activity, not presence
     const state = S.muted.has(id) ? "muted" : S.typing.has(id) ? "typing" : "idle";
     item.dataset.state = state;
     item.querySelector(".status").textContent = state === "typing" ? "typing…" : state;
@@ -120,6 +128,7 @@ export function setupControls() {
   $("pause").addEventListener("click", () => command({ op: S.paused ? "resume" : "pause" }));
   $("speed").addEventListener("change", (e) => command({ op: "speed", speed: Number(e.target.value) }));
   $("stop").addEventListener("click", () => {
-    if (window.confirm("Stop this run for everyone? The transcript is kept.")) command({ op: "stop" });
+    const ask = S.finished ? "Close this room? The transcript is kept." : "Stop this run for everyone? The transcript is kept.";
+    if (window.confirm(ask)) command({ op: "stop" });
   });
 }

@@ -18,6 +18,8 @@ export const S = {
   usage: {},
   limits: { max_chars: 4000 },
   startedAt: null,
+  scenario: "discussion", // the live run's: "feed" shows the timeline, see feed_view.js
+  options: {}, // the scenario's settings (a feed's start hour)
   room: null, // the live room's name and topic, for the header when the reader comes back to it
   view: "live", // "live" or "replay"
   replayRun: null,
