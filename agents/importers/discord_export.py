@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
+from agents.importers.counts import parse_count
 from agents.importers.history import History, ImportFailed, Post, Reaction
 from agents.importers.source import Source
 from agents.importers.timestamps import parse_when
@@ -90,7 +91,9 @@ def _message(message: object, label: str, where: str, history: History) -> None:
                 id=str(message.get("id", "")),
                 reply_to=str(reference) if reference else None,
                 where=where,
-                reactions_received=sum(int(r.get("count") or 0) for r in reactions),
+                reactions_received=sum(
+                    parse_count(r.get("count"), f"{label} reaction count") for r in reactions
+                ),
             )
         )
     for reaction in reactions:

@@ -9,6 +9,7 @@ import re
 
 import emoji as emoji_lib
 
+from agents.importers.counts import parse_count
 from agents.importers.history import History, ImportFailed, Post, Reaction
 from agents.importers.source import Source, basename
 from agents.importers.timestamps import parse_when
@@ -106,7 +107,8 @@ def _message(message: object, where: str, channel: str, history: History) -> Non
                 reply_to=str(thread) if is_reply else None,
                 where=f"#{channel}",
                 reactions_received=sum(
-                    int(r.get("count") or len(r.get("users") or [])) for r in reactions
+                    parse_count(r.get("count") or len(r.get("users") or []), f"{where} reaction count")
+                    for r in reactions
                 ),
             )
         )
