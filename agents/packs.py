@@ -20,6 +20,42 @@ class PackError(Exception):
     """A user-fixable problem with a pack; the message names the file, the field and the fix."""
 
 
+class _AliasFound(yaml.MarkedYAMLError):
+    pass
+
+
+class _NoAliases(yaml.SafeLoader):
+    """Aliases let 1.7 KB of YAML stand for a billion values (a "billion laughs" bomb) that blow
+    up when a persona is printed; hand-written packs never need them, so none are read."""
+
+    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
+        if self.check_event(yaml.AliasEvent):
+            raise _AliasFound(problem_mark=self.peek_event().start_mark)
+        return super().compose_node(parent, index)
+
+
+class _FrontMatter(frontmatter.YAMLHandler):
+    def load(self, fm: str, **kwargs: object) -> object:
+        return yaml.load(fm, Loader=_NoAliases)  # a SafeLoader: no tags, no aliases
+
+
+def _yaml_problem(path: Path, exc: yaml.YAMLError) -> PackError:
+    mark = getattr(exc, "problem_mark", None)
+    where = f" at line {mark.line + 1}" if mark else ""
+    if isinstance(exc, _AliasFound):
+        return PackError(f"{path}: YAML aliases (*name) are not allowed{where} — fix: write the "
+                         "value out in full")
+    return PackError(f"{path}: the YAML does not parse{where} — fix: check indentation and quote "
+                     "values that contain ':'")
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise PackError(f"{path}: not UTF-8 text — fix: save the file as UTF-8") from None
+
+
 class Room(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -98,16 +134,9 @@ def _fix_for(err: dict) -> str:
 
 def load_persona_file(path: Path) -> Persona:
     try:
-        post = frontmatter.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise PackError(f"{path}: not UTF-8 text — fix: save the file as UTF-8") from None
+        post = frontmatter.loads(_read_text(path), handler=_FrontMatter())
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise PackError(
-            f"{path}: the YAML front matter does not parse{where} — fix: check indentation and "
-            "quote values that contain ':'"
-        ) from None
+        raise _yaml_problem(path, exc) from None
     if not post.metadata:
         raise PackError(
             f"{path}: no front matter — fix: start the file with '---', the persona's fields "
@@ -127,9 +156,9 @@ def load_room(path: Path) -> Room:
     if not room_file.is_file():
         raise PackError(f"{room_file}: missing — fix: add a room.yaml with at least 'name:'")
     try:
-        data = yaml.safe_load(room_file.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError:
-        raise PackError(f"{room_file}: does not parse as YAML — fix: check indentation") from None
+        data = yaml.load(_read_text(room_file), Loader=_NoAliases) or {}
+    except yaml.YAMLError as exc:
+        raise _yaml_problem(room_file, exc) from None
     if not isinstance(data, dict):
         raise PackError(f"{room_file}: must be a mapping of fields — fix: write 'name: My room'")
     try:
@@ -141,7 +170,7 @@ def load_room(path: Path) -> Room:
 def load_pack(name_or_dir: str) -> Pack:
     path = resolve_pack_path(name_or_dir)
     room = load_room(path)
-    persona_files = [f for f in sorted(path.glob("*.md")) if f.name != "README.md"]
+    persona_files = [f for f in sorted(path.glob("*.md")) if f.is_file() and f.name != "README.md"]
     if not persona_files:
         raise PackError(f"{path}: no persona files — fix: add one <id>.md file per persona")
     personas = tuple(load_persona_file(f) for f in persona_files)
