@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
@@ -18,6 +17,7 @@ from agents.backends.registry import ModelSpecError
 from agents.packs import PackError
 from bot.engine.budgets import Budgets
 from bot.engine.settings import RunSettings
+from bot.platforms.safe_console import SafeConsole
 from bot.platforms.terminal import TranscriptPrinter
 from bot.platforms.webchat import WebChatError
 from bot.runs.session import SessionResult
@@ -25,8 +25,8 @@ from bot.transcript import Transcript, resolve_db_path
 from bot.transcript.queries import RunNotFound, RunSummary, RunView, load_run
 from bot.transcript.response_cache import ResponseCache
 
-console = Console(highlight=False)
-errors = Console(stderr=True, highlight=False, soft_wrap=True)  # one error, one line
+console = SafeConsole(highlight=False)
+errors = SafeConsole(stderr=True, highlight=False, soft_wrap=True)  # one error, one line
 
 DbOption = Annotated[str | None, typer.Option("--db", help="SQLite file [env TOWNHALL_DB; default ./townhall.db]")]
 PackOption = Annotated[str, typer.Option("--pack", help="bundled pack name or a folder")]
