@@ -15,6 +15,7 @@ from rich.table import Table
 from agents.backends.pool import LLMPool
 from agents.backends.registry import ModelSpecError
 from agents.packs import PackError
+from agents.redact import redact
 from bot.engine.budgets import Budgets
 from bot.engine.settings import RunSettings
 from bot.platforms.safe_console import SafeConsole
@@ -50,7 +51,7 @@ def user_errors() -> Iterator[None]:
 
 def print_error(problem: object, label: str = "[red]error:[/red]") -> None:
     """One line on stderr; the problem's own text is escaped, since '[a, b]' in a fix is not markup."""
-    errors.print(f"{label} {escape(str(problem))}")
+    errors.print(f"{label} {escape(redact(str(problem)))}")
 
 
 def read_text_or_file(value: str) -> str:
