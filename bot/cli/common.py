@@ -23,6 +23,7 @@ from bot.platforms.terminal import TranscriptPrinter
 from bot.platforms.webchat import WebChatError
 from bot.runs.session import SessionResult
 from bot.transcript import Transcript, resolve_db_path
+from bot.transcript.database import TranscriptUnavailable
 from bot.transcript.queries import RunNotFound, RunSummary, RunView, load_run
 from bot.transcript.response_cache import ResponseCache
 
@@ -36,7 +37,8 @@ HostOption = Annotated[str, typer.Option(help="web chat address; other than loop
                                               "printed token")]
 PortOption = Annotated[int, typer.Option(help="web chat port (0 = any free port)")]
 
-USER_ERRORS = (PackError, ModelSpecError, RunNotFound, ValueError, FileNotFoundError, WebChatError)
+USER_ERRORS = (PackError, ModelSpecError, RunNotFound, ValueError, FileNotFoundError, WebChatError,
+               TranscriptUnavailable)
 
 
 @contextmanager
@@ -74,7 +76,7 @@ def model_pool(model: str, db: str | None, *, cache: bool = True) -> LLMPool:
 
 
 async def read_run(db: str | None, ref: str) -> RunView:
-    async with Transcript(resolve_db_path(db)) as t:
+    async with Transcript(resolve_db_path(db), existing=True) as t:
         return await load_run(t.conn, ref)
 
 

@@ -64,7 +64,7 @@ def compare(run_a: RunArg, run_b: RunArg, db: DbOption = None,
     """Two runs side by side: messages, reactions, who turned against, votes, tokens and cost."""
 
     async def fetch():
-        async with Transcript(resolve_db_path(db)) as t:
+        async with Transcript(resolve_db_path(db), existing=True) as t:
             return await compare_runs(t.conn, run_a, run_b)
 
     with user_errors():

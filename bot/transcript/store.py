@@ -122,8 +122,10 @@ def _pid_alive(pid: int) -> bool:
 
 
 class Transcript:
-    def __init__(self, path: str | os.PathLike, *, max_group: int = 2000) -> None:
+    def __init__(self, path: str | os.PathLike, *, max_group: int = 2000,
+                 existing: bool = False) -> None:
         self.path = Path(path)
+        self.existing = existing  # reading: the file must be there already
         self.max_group = max_group
         self.conn: aiosqlite.Connection | None = None
         self._pending: list[StoredEvent] = []
@@ -144,7 +146,7 @@ class Transcript:
         await self.close()
 
     async def open(self) -> None:
-        self.conn = await open_database(self.path)
+        self.conn = await open_database(self.path, existing=self.existing)
         try:
             await self._mark_interrupted()
         except BaseException:

@@ -200,3 +200,11 @@ def test_a_timestamp_out_of_range(tmp_path: Path, stamp: object) -> None:
         json.dumps({"author": "a", "text": "hi", "timestamp": stamp}) + "\n", encoding="utf-8"
     )
     assert "posts.jsonl line 1: cannot read the date" in _fails(tmp_path, source)
+
+
+def test_force_never_replaces_a_file_with_a_pack(tmp_path: Path) -> None:
+    source = csv_file(tmp_path / "posts.csv")
+    (tmp_path / "pack").write_text("my notes", encoding="utf-8")
+    error = _fails(tmp_path, source, "--force")
+    assert "pack: is a file, not a pack folder" in error and "--out" in error
+    assert (tmp_path / "pack").read_text(encoding="utf-8") == "my notes"
