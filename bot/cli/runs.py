@@ -73,7 +73,7 @@ def show(run_ref: RunArg = "last", db: DbOption = None) -> None:
 
 
 def replay(run_ref: RunArg = "last", db: DbOption = None,
-           speed: Annotated[float, typer.Option(help="× original pace; 0 = instant")] = 1.0,
+           speed: Annotated[float, typer.Option(min=0, help="× original pace; 0 = instant")] = 1.0,
            to: Annotated[str | None, typer.Option(
                "--to", help=" | ".join(HOSTED_PLATFORMS) + ": re-post into that channel")] = None,
            ) -> None:

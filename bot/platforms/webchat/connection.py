@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from agents.lookalike import skeleton
 from bot.engine.human_input import HumanInputError
 from bot.platforms.rate_limit import TokenBucket
 from bot.platforms.webchat.hub import Client, catch_up
@@ -100,6 +101,7 @@ class Connection:
         self.client: Client | None = None
         self.posts = TokenBucket(POST_PER_SECOND, POST_BURST)
         self.reactions = TokenBucket(REACT_PER_SECOND, REACT_BURST)
+        self.address = ws.client.host if ws.client else "unknown"
         self._replay: asyncio.Task | None = None
         self._replays = 0  # numbers each replay, so a tab ignores frames of one it replaced
 
@@ -187,14 +189,16 @@ class Connection:
         match op:
             case Post():
                 name = self._check_name(op.name)
-                wait = self.posts.try_take()
+                wait = self.posts.try_take() or self.live.limits.wait("post", self.address,
+                                                                      skeleton(name))
                 if wait:
                     raise HumanInputError(f"slow down: you can post again in {wait:.0f} s")
                 event = await engine.post_human(name, op.text, op.reply_to, op.thread_id)
                 self._send({"type": "ack", "ref": op.ref, "id": event.id, "seq": event.seq})
             case React():
                 name = self._check_name(op.name)
-                wait = self.reactions.try_take()
+                wait = self.reactions.try_take() or self.live.limits.wait("react", self.address,
+                                                                          skeleton(name))
                 if wait:
                     raise HumanInputError(f"slow down: you can react again in {wait:.0f} s")
                 event = await engine.post_human_reaction(name, op.message_id, op.emoji)
@@ -214,9 +218,11 @@ class Connection:
         name = " ".join(name.split())
         if not name or len(name) > MAX_NAME_CHARS or not name.isprintable():
             raise HumanInputError(f"pick a display name of 1 to {MAX_NAME_CHARS} characters")
-        taken = {n.lower() for p in self.engine.personas for n in (p.name, p.first_name, p.id)}
-        if name.lower() in taken:
+        if skeleton(name) in self.live.persona_skeletons:  # "Неlеn" in Cyrillic is not Helen either
             raise HumanInputError(f"'{name}' is a persona in this room — pick another display name")
+        refused = self.live.limits.name_refused(self.address, skeleton(name))
+        if refused:
+            raise HumanInputError(refused)
         return name
 
     async def _start_replay(self, op: Replay) -> None:

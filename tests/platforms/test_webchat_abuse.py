@@ -1,0 +1,72 @@
+"""The web chat under a hostile client: many sockets, many names, look-alike names, wildcards."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from agents.lookalike import skeleton
+from bot.platforms.webchat.limits import ADDRESS_POST_BURST, MAX_NAMES_PER_ADDRESS, POST_BURST
+from tests.support.cli import invoke
+from tests.support.webchat import Tab, live_room
+
+
+@pytest.mark.parametrize("fake", ["Неlеn Park", "ΗΕLΕΝ PARK", "Ｈｅｌｅｎ", "He1en", "Hel\u200ben",
+                                  "Hélen", "h e l e n", "Marcus Dеll", "rnarcus", "𝐌𝐚𝐫𝐜𝐮𝐬"])
+def test_look_alikes_share_a_skeleton(fake: str) -> None:
+    assert skeleton(fake) in {skeleton(n) for n in ("Helen Park", "Helen", "Marcus Dell", "Marcus")}
+
+
+@pytest.mark.parametrize("other", ["Alex", "Helena", "Mark", "Park Helen"])
+def test_other_names_do_not(other: str) -> None:
+    assert skeleton(other) not in {skeleton(n) for n in ("Helen Park", "Helen", "Marcus")}
+
+
+async def _ready(live) -> Tab:
+    tab = await Tab.open(live)
+    await tab.until(lambda f: f["type"] == "state")
+    return tab
+
+
+async def test_many_sockets_share_the_address_and_name_limits(db_path) -> None:
+    async with live_room(db_path) as live:
+        tabs = await asyncio.gather(*(_ready(live) for _ in range(MAX_NAMES_PER_ADDRESS)))
+        answers = []
+        for round_ in range(POST_BURST):
+            for i, tab in enumerate(tabs):
+                ref = await tab.send(op="post", name=f"Guest {i}", text=f"flood {round_}")
+                answers.append(await tab.reply_to(ref))
+        accepted = sum(a["type"] == "ack" for a in answers)
+        assert ADDRESS_POST_BURST <= accepted <= ADDRESS_POST_BURST + 2
+        same = [await _ready(live) for _ in range(3)]  # one name over several tabs: one budget
+        refused = [await tab.reply_to(await tab.send(op="post", name="Guest 0", text="again"))
+                   for tab in same]
+        assert all(r["type"] == "error" and "slow down" in r["message"] for r in refused)
+        fresh = await _ready(live)
+        extra = await fresh.reply_to(await fresh.send(op="react", name="Yet Another", message_id=1,
+                                                      emoji="🔥"))
+        assert extra["type"] == "error" and f"{MAX_NAMES_PER_ADDRESS} names" in extra["message"]
+
+
+async def test_a_look_alike_of_a_persona_is_refused(db_path) -> None:
+    async with live_room(db_path) as live:
+        tab = await _ready(live)
+        for fake in ("Неlеn Park", "MARCUS DELL", "Ｍａｒｃｕｓ"):
+            answer = await tab.reply_to(await tab.send(op="post", name=fake, text="trust me"))
+            assert answer["type"] == "error" and "persona" in answer["message"], fake
+
+
+@pytest.mark.parametrize("run_id", ["%", "", "_", "%%"])
+async def test_a_replay_run_id_is_not_a_wildcard(db_path, run_id: str) -> None:
+    async with live_room(db_path) as live:
+        tab = await _ready(live)
+        answer = await tab.reply_to(await tab.send(op="replay", run_id=run_id))
+        assert answer["type"] == "error", answer
+
+
+@pytest.mark.parametrize("command", [("run", "hi", "--model", "history"), ("replay", "last"),
+                                     ("demo",)])
+def test_a_negative_speed_is_refused(command: tuple[str, ...]) -> None:
+    done = invoke(*command, "--speed", "-1")
+    assert done.exit_code == 2 and "greater than or equal to 0" in " ".join(done.stderr.split())
