@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import socket
+import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +31,10 @@ from bot.transcript.events import (
 )
 
 DEFAULT_DB = "townhall.db"
+# Each attempt already waits out the 5 s busy timeout; a lock held longer than this is not a
+# moment's backup or query but a stuck program, and the run ends saying which file.
+LOCK_WAIT_SECONDS = 300.0
+log = logging.getLogger("townhall.transcript")
 
 _INSERT = {
     MessageEvent: "INSERT INTO messages (run_id, id, seq, author_kind, author_id, text, reply_to, "
@@ -199,12 +205,31 @@ class Transcript:
                 group = self._pending[: self.max_group]
                 del self._pending[: self.max_group]
                 try:
-                    await self._commit(group)
+                    await self._while_locked(lambda group=group: self._commit(group))
                 except Exception as exc:  # surface on the next append/flush, never half-apply
                     self._failure = exc
                     self._idle.set()
                     return
             self._idle.set()
+
+    async def _while_locked(self, attempt: Callable[[], Awaitable[None]]) -> None:
+        """Run `attempt` (one whole transaction) again while another process holds the write
+        lock, with backoff, up to LOCK_WAIT_SECONDS; nothing queued is dropped meanwhile."""
+        deadline, pause, told = time.monotonic() + LOCK_WAIT_SECONDS, 0.1, False
+        while True:
+            try:
+                return await attempt()
+            except sqlite3.OperationalError as exc:
+                locked = getattr(exc, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY,
+                                                                    sqlite3.SQLITE_LOCKED)
+                if not locked or time.monotonic() > deadline:
+                    raise
+            if not told:
+                log.warning("%s is locked by another process; waiting for it (nothing is lost)",
+                            self.path)
+                told = True
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 2.0)
 
     async def _commit(self, group: list[StoredEvent]) -> None:
         assert self.conn
@@ -252,10 +277,13 @@ class Transcript:
     async def finish_run(self, run_id: str, status: str, reason: str) -> None:
         await self.flush()
         assert self.conn
-        async with self._transaction:  # never inside another room's open transaction
-            await self.conn.execute(
-                "UPDATE runs SET status = ?, stop_reason = ?, finished_at = ? WHERE id = ?",
-                (status, reason, time.time(), run_id))
+
+        async def update() -> None:
+            async with self._transaction:  # never inside another room's open transaction
+                await self.conn.execute(
+                    "UPDATE runs SET status = ?, stop_reason = ?, finished_at = ? WHERE id = ?",
+                    (status, reason, time.time(), run_id))
+        await self._while_locked(update)
 
     async def close(self) -> None:
         if self.conn is None:
