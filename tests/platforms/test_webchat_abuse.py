@@ -7,7 +7,12 @@ import asyncio
 import pytest
 
 from agents.lookalike import skeleton
-from bot.platforms.webchat.limits import ADDRESS_POST_BURST, MAX_NAMES_PER_ADDRESS, POST_BURST
+from bot.platforms.webchat.limits import (
+    ADDRESS_POST_BURST,
+    MAX_NAMES_PER_ADDRESS,
+    POST_BURST,
+    REPLAY_BURST,
+)
 from tests.support.cli import invoke
 from tests.support.webchat import Tab, live_room
 
@@ -70,3 +75,35 @@ async def test_a_replay_run_id_is_not_a_wildcard(db_path, run_id: str) -> None:
 def test_a_negative_speed_is_refused(command: tuple[str, ...]) -> None:
     done = invoke(*command, "--speed", "-1")
     assert done.exit_code == 2 and "greater than or equal to 0" in " ".join(done.stderr.split())
+
+
+async def test_replay_requests_are_throttled_and_paced(db_path) -> None:
+    async with live_room(db_path) as first:
+        tab = await _ready(first)
+        await tab.reply_to(await tab.send(op="post", name="Alex", text="Old pitch: @Helen?"))
+        await tab.until(lambda f: f["type"] == "message" and f["author_kind"] == "persona")
+        old_id = first.engine.run_id
+        await first.stop()
+    async with live_room(db_path) as second:
+        tab = await _ready(second)
+        refs = [await tab.send(op="replay", run_id=old_id, speed=0) for _ in range(20)]
+        await tab.reply_to(refs[-1])  # every request is answered in order
+        refused = [f for f in tab.frames if f["type"] == "error" and f.get("ref") in refs]
+        started = tab.of("replay_start")
+        assert len(started) == REPLAY_BURST and len(refused) == 20 - REPLAY_BURST
+        assert all("slow down" in f["message"] for f in refused)
+
+
+async def test_a_replay_waits_for_room_before_each_event() -> None:
+    from bot.transcript.events import StatusEvent
+    from bot.transcript.replay import replay_into
+
+    shown: list[int] = []
+    waits: list[int] = []
+
+    async def room() -> None:
+        waits.append(len(shown))
+
+    events = [StatusEvent("r", n, "joined", 0.0, float(n)) for n in range(5)]
+    await replay_into(events, lambda e: shown.append(e.seq), 0, room=room)
+    assert shown == [0, 1, 2, 3, 4] and waits == [0, 1, 2, 3, 4]

@@ -25,6 +25,9 @@ from bot.platforms.webchat.limits import (
     POST_PER_SECOND,
     REACT_BURST,
     REACT_PER_SECOND,
+    REPLAY_AHEAD,
+    REPLAY_BURST,
+    REPLAY_PER_SECOND,
 )
 from bot.platforms.webchat.live import LiveRoom
 from bot.platforms.webchat.wire import encode, event_payload, participants_payload
@@ -101,6 +104,7 @@ class Connection:
         self.client: Client | None = None
         self.posts = TokenBucket(POST_PER_SECOND, POST_BURST)
         self.reactions = TokenBucket(REACT_PER_SECOND, REACT_BURST)
+        self.replays = TokenBucket(REPLAY_PER_SECOND, REPLAY_BURST)
         self.address = ws.client.host if ws.client else "unknown"
         self._replay: asyncio.Task | None = None
         self._replays = 0  # numbers each replay, so a tab ignores frames of one it replaced
@@ -226,6 +230,9 @@ class Connection:
         return name
 
     async def _start_replay(self, op: Replay) -> None:
+        wait = self.replays.try_take()  # each replay reads a whole run: 100 at once pinned the CPU
+        if wait:
+            raise HumanInputError(f"slow down: you can start a replay again in {wait:.0f} s")
         if self._replay:
             self._replay.cancel()
         try:
@@ -239,10 +246,14 @@ class Connection:
         self._send({"type": "replay_start", "replay": number, "run": run, "speed": op.speed,
                     "participants": participants_payload(view.participants.values())}, False)
 
+        async def room() -> None:  # a replay at speed 0 queued a whole run at once, per request
+            while self.client is not None and self.client.queue.qsize() >= REPLAY_AHEAD:
+                await asyncio.sleep(0.05)
+
         async def play() -> None:
             await replay_into(view.events, lambda e: self._send(
                 {"type": "replay", "replay": number, "event": event_payload(e)}, False), op.speed,
-                REPLAY_MAX_GAP)
+                REPLAY_MAX_GAP, room)
             self._send({"type": "replay_end", "replay": number, "run_id": run["id"]}, False)
 
         self._replay = asyncio.create_task(play(), name=f"replay-{run['id']}")

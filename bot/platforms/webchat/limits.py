@@ -14,6 +14,10 @@ REACT_BURST, REACT_PER_SECOND = 10, 2.0
 ADDRESS_POST_BURST, ADDRESS_POST_PER_SECOND = 20, 2.0
 ADDRESS_REACT_BURST, ADDRESS_REACT_PER_SECOND = 40, 8.0
 MAX_NAMES_PER_ADDRESS = 8
+# A replay reads a whole run back: three at once, then one every five seconds per tab; and a
+# replay queues at most this many frames ahead of what the tab has been sent.
+REPLAY_BURST, REPLAY_PER_SECOND = 3, 0.2
+REPLAY_AHEAD = 256
 MAX_NAME_CHARS = 40
 MAX_SPEED = 100.0
 
