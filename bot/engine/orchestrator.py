@@ -200,6 +200,7 @@ class Orchestrator:
         self.clock.now = now
         event = self._add_message(author, "human", text, reply_to, now, thread_id)
         self.clock.interrupt()
+        await self.transcript.saved()  # whoever posted is told only once it is on disk
         return event
 
     async def post_human_reaction(self, name: str, message_id: int, emoji: str
@@ -209,7 +210,9 @@ class Orchestrator:
         if self.message(message_id) is None:
             raise HumanInputError(f"there is no message {message_id} to react to")
         author = await self._seat_human(name)
-        return self._add_reaction(author, message_id, emoji, self.clock.live_now())
+        event = self._add_reaction(author, message_id, emoji, self.clock.live_now())
+        await self.transcript.saved()
+        return event
 
     def mute(self, persona_id: str, muted: bool = True) -> None:
         """Leave a persona out of (or back into) every turn from now on; recorded like a pause."""

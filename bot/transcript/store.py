@@ -140,6 +140,8 @@ class Transcript:
         self._idle.set()
         self._writer: asyncio.Task | None = None
         self._failure: BaseException | None = None
+        self._queued = self._saved = 0  # events appended, and of those committed
+        self._progress = asyncio.Condition()
         # Runs sharing one transcript (`townhall batch`) must not interleave transactions on one
         # connection.
         self._transaction = asyncio.Lock()
@@ -182,6 +184,7 @@ class Transcript:
         if self._failure:
             raise RuntimeError(f"the transcript writer failed: {self._failure}") from self._failure
         self._pending.append(event)
+        self._queued += 1
         self._idle.clear()
         self._wake.set()
 
@@ -196,6 +199,20 @@ class Transcript:
                 raise RuntimeError(f"the transcript writer failed: {self._failure}")
             await self._idle.wait()
 
+    async def saved(self) -> None:
+        """Wait until everything queued so far is committed; unlike flush, not what is queued
+        after (a busy room never goes idle). An ack to a human waits for this."""
+        target = self._queued
+        async with self._progress:
+            await self._progress.wait_for(lambda: self._saved >= target or self._failure)
+        if self._failure:
+            raise RuntimeError(f"the transcript writer failed: {self._failure}")
+
+    async def _note_progress(self, saved: int) -> None:
+        self._saved += saved
+        async with self._progress:
+            self._progress.notify_all()
+
     async def _write_forever(self) -> None:
         assert self.conn
         while True:
@@ -209,7 +226,9 @@ class Transcript:
                 except Exception as exc:  # surface on the next append/flush, never half-apply
                     self._failure = exc
                     self._idle.set()
+                    await self._note_progress(0)
                     return
+                await self._note_progress(len(group))
             self._idle.set()
 
     async def _while_locked(self, attempt: Callable[[], Awaitable[None]]) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+import threading
 
 import pytest
 
@@ -107,3 +109,30 @@ async def test_a_replay_waits_for_room_before_each_event() -> None:
     events = [StatusEvent("r", n, "joined", 0.0, float(n)) for n in range(5)]
     await replay_into(events, lambda e: shown.append(e.seq), 0, room=room)
     assert shown == [0, 1, 2, 3, 4] and waits == [0, 1, 2, 3, 4]
+
+
+async def test_an_ack_means_the_post_is_saved(db_path) -> None:
+    async with live_room(db_path) as live:
+        tab = await _ready(live)
+        locked, release = threading.Event(), threading.Event()
+
+        def hold() -> None:  # another process's write lock, as a sqlite3 shell or a backup takes
+            other = sqlite3.connect(db_path, isolation_level=None)
+            other.execute("BEGIN IMMEDIATE")
+            locked.set()
+            release.wait(10)
+            other.execute("COMMIT")
+            other.close()
+
+        holder = threading.Thread(target=hold)
+        holder.start()
+        await asyncio.to_thread(locked.wait)
+        ref = await tab.send(op="post", name="Alex", text="Saved before acked?")
+        with pytest.raises(TimeoutError):  # queued, not saved: no ack yet
+            await tab.reply_to(ref, timeout=1.5)
+        release.set()
+        await asyncio.to_thread(holder.join)
+        ack = await tab.reply_to(ref)
+        stored = sqlite3.connect(db_path).execute(
+            "SELECT COUNT(*) FROM messages WHERE id = ?", (ack["id"],)).fetchone()[0]
+        assert ack["type"] == "ack" and stored == 1
