@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Iterator
 
-from agents.importers.counts import MAX_COUNT, parse_count
+from agents.importers.fields import MAX_COUNT, parse_count
 from agents.importers.history import History, ImportFailed, Post, Reaction
 from agents.importers.source import Source
 from agents.importers.timestamps import parse_when

@@ -1,5 +1,6 @@
-"""Counts as exports write them (3, "3", 3.0), checked: a hostile or broken count is an error that
-names the field, never a traceback or a loop that builds that many objects."""
+"""Fields of an export as they may come, checked: a count (3, "3", 3.0) that is hostile or broken is
+an error naming the field, never a traceback or a loop that builds that many objects; an object or
+list of the wrong shape reads as empty."""
 
 from __future__ import annotations
 
@@ -32,3 +33,18 @@ def parse_count(value: object, where: str, *, limit: int = MAX_COUNT) -> int:
             "correct the count; a number this size means a broken or hand-made file"
         )
     return number
+
+
+def obj(value: object) -> dict:
+    """`value` if it is a JSON object, else {} (an export edited by hand, or hostile)."""
+    return value if isinstance(value, dict) else {}
+
+
+def listed(value: object) -> list:
+    """`value` if it is a JSON list, else []."""
+    return value if isinstance(value, list) else []
+
+
+def objects(value: object) -> list[dict]:
+    """The JSON objects in `value` if it is a list, else []."""
+    return [item for item in listed(value) if isinstance(item, dict)]
