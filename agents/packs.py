@@ -11,6 +11,7 @@ import frontmatter
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from agents import safe_yaml
 from agents.persona import Persona
 
 ROOM_FILE = "room.yaml"
@@ -18,35 +19,6 @@ ROOM_FILE = "room.yaml"
 
 class PackError(Exception):
     """A user-fixable problem with a pack; the message names the file, the field and the fix."""
-
-
-class _AliasFound(yaml.MarkedYAMLError):
-    pass
-
-
-class _NoAliases(yaml.SafeLoader):
-    """Aliases let 1.7 KB of YAML stand for a billion values (a "billion laughs" bomb) that blow
-    up when a persona is printed; hand-written packs never need them, so none are read."""
-
-    def compose_node(self, parent, index):  # type: ignore[no-untyped-def]
-        if self.check_event(yaml.AliasEvent):
-            raise _AliasFound(problem_mark=self.peek_event().start_mark)
-        return super().compose_node(parent, index)
-
-
-class _FrontMatter(frontmatter.YAMLHandler):
-    def load(self, fm: str, **kwargs: object) -> object:
-        return yaml.load(fm, Loader=_NoAliases)  # a SafeLoader: no tags, no aliases
-
-
-def _yaml_problem(path: Path, exc: yaml.YAMLError) -> PackError:
-    mark = getattr(exc, "problem_mark", None)
-    where = f" at line {mark.line + 1}" if mark else ""
-    if isinstance(exc, _AliasFound):
-        return PackError(f"{path}: YAML aliases (*name) are not allowed{where} — fix: write the "
-                         "value out in full")
-    return PackError(f"{path}: the YAML does not parse{where} — fix: check indentation and quote "
-                     "values that contain ':'")
 
 
 def _read_text(path: Path) -> str:
@@ -134,9 +106,9 @@ def _fix_for(err: dict) -> str:
 
 def load_persona_file(path: Path) -> Persona:
     try:
-        post = frontmatter.loads(_read_text(path), handler=_FrontMatter())
+        post = frontmatter.loads(_read_text(path), handler=safe_yaml.FrontMatter())
     except yaml.YAMLError as exc:
-        raise _yaml_problem(path, exc) from None
+        raise PackError(safe_yaml.describe(path, exc)) from None
     if not post.metadata:
         raise PackError(
             f"{path}: no front matter — fix: start the file with '---', the persona's fields "
@@ -156,9 +128,9 @@ def load_room(path: Path) -> Room:
     if not room_file.is_file():
         raise PackError(f"{room_file}: missing — fix: add a room.yaml with at least 'name:'")
     try:
-        data = yaml.load(_read_text(room_file), Loader=_NoAliases) or {}
+        data = safe_yaml.load(_read_text(room_file)) or {}
     except yaml.YAMLError as exc:
-        raise _yaml_problem(room_file, exc) from None
+        raise PackError(safe_yaml.describe(room_file, exc)) from None
     if not isinstance(data, dict):
         raise PackError(f"{room_file}: must be a mapping of fields — fix: write 'name: My room'")
     try:
