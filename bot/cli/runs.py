@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from bot.cli.common import (
@@ -25,6 +26,7 @@ from bot.cli.common import (
 from bot.platforms.hosted import HOSTED_PLATFORMS
 from bot.runs.replay import replay_run_to
 from bot.transcript import Transcript, resolve_db_path
+from bot.transcript.events import MessageEvent
 from bot.transcript.export import FORMATS, export
 from bot.transcript.queries import list_runs
 from bot.transcript.replay import replay_into
@@ -70,19 +72,29 @@ def show(run_ref: RunArg = "last", db: DbOption = None) -> None:
     printer = printer_for(view)
     for event in view.events:
         printer.render(event)
+        note = view.delivery_note(event) if isinstance(event, MessageEvent) else None
+        if note:
+            console.print(f"  [yellow]⚠ {escape(note)}[/yellow]")  # an error may hold brackets
 
 
 def replay(run_ref: RunArg = "last", db: DbOption = None,
            speed: Annotated[float, typer.Option(min=0, help="× original pace; 0 = instant")] = 1.0,
            to: Annotated[str | None, typer.Option(
                "--to", help=" | ".join(HOSTED_PLATFORMS) + ": re-post into that channel")] = None,
+           undelivered: Annotated[bool, typer.Option(
+               "--undelivered", help="with --to: only the messages that never reached that "
+                                     "channel (the room was stopped, or a post failed)")] = False,
            ) -> None:
     """Replay a stored run into the terminal (or a channel) with its original timing, scaled."""
     with user_errors():
+        if undelivered and not to:
+            raise ValueError("--undelivered needs --to discord|slack: the channel whose missing "
+                             "messages to send")
         view = asyncio.run(read_run(db, run_ref))
         if to:
-            shown = asyncio.run(replay_run_to(to, view, speed))
-            console.print(f"re-posted {shown} events of run {view.run['id']} to {to}")
+            shown = asyncio.run(replay_run_to(to, view, speed, resolve_db_path(db), undelivered))
+            what = "undelivered events" if undelivered else "events"
+            console.print(f"re-posted {shown} {what} of run {view.run['id']} to {to}")
             return
     printer = printer_for(view)
     console.rule(f"replay of {view.run['id']} at {speed:g}×")

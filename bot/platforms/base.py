@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from bot.engine.orchestrator import Orchestrator
-from bot.transcript.events import MessageEvent, RoomEvent
+from bot.transcript.events import DeliveryEvent, MessageEvent, RoomEvent
 
 
 @dataclass(frozen=True)
@@ -32,8 +32,9 @@ class Platform(Protocol):
     def deliver(self, event: RoomEvent) -> None:
         """Queue an event for rendering; must not block the orchestrator."""
 
-    async def stop(self) -> None:
-        """Render what is queued, then disconnect."""
+    async def stop(self, hurry: bool = False) -> None:
+        """Render what is queued, then disconnect. In a `hurry` (the user stopped the room: Ctrl-C,
+        SIGTERM) be gone within a few seconds, whatever is still queued."""
 
 
 @runtime_checkable
@@ -43,3 +44,11 @@ class EngineAware(Protocol):
     methods."""
 
     def attach(self, engine: Orchestrator) -> None: ...
+
+
+@runtime_checkable
+class DeliveryTracking(Protocol):
+    """A platform whose send queue can lose messages on the way (paced posts to Discord or Slack)
+    reports what became of each one, so the transcript can say what reached the channel."""
+
+    def track_deliveries(self, record: Callable[[DeliveryEvent], None]) -> None: ...

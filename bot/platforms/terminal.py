@@ -158,7 +158,7 @@ class TerminalPlatform:
         if self._worth_printing(event):
             self.printer.render(event)
 
-    async def stop(self) -> None:
+    async def stop(self, hurry: bool = False) -> None:  # printing is never behind: no hurry
         if self.interactive:
             asyncio.get_running_loop().remove_reader(sys.stdin.fileno())
         if self._live:

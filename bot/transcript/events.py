@@ -110,5 +110,24 @@ class TypingEvent:
     active: bool
 
 
-StoredEvent = MessageEvent | ReactionEvent | DecisionEvent | LLMCallEvent | StatusEvent | VoteEvent
+DELIVERY_STATES = ("delivered", "dropped", "failed")
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryEvent:
+    """What became of one message on a chat platform (Discord, Slack): delivered (with the
+    platform's id), dropped when the room was stopped before its turn in the send queue, or failed
+    (with the platform's error). The newest state per message and platform is kept."""
+
+    run_id: str
+    message_id: int
+    platform: str
+    state: str  # one of DELIVERY_STATES
+    created_at: float
+    platform_message_id: str | None = None
+    error: str | None = None
+
+
+StoredEvent = (MessageEvent | ReactionEvent | DecisionEvent | LLMCallEvent | StatusEvent | VoteEvent
+               | DeliveryEvent)
 RoomEvent = MessageEvent | ReactionEvent | StatusEvent | TypingEvent

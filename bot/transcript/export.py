@@ -46,6 +46,9 @@ def to_markdown(view: RunView) -> str:
             if parent is not None:
                 lines.append(f"> ↪ {parent.author_name}: {parent.text[:120]}")
             lines += ["", event.text, ""]
+            note = view.delivery_note(event)
+            if note:
+                lines += [f"_⚠ {note}_", ""]
             quoted = by_id.get(event.quote_of) if event.quote_of is not None else None
             if quoted is not None:
                 lines += [f"> ❝ quoting {quoted.author_name}: {quoted.text[:120]}", ""]
@@ -67,8 +70,19 @@ def to_jsonl(view: RunView) -> str:
     kinds = {MessageEvent: "message", ReactionEvent: "reaction", StatusEvent: "status",
              VoteEvent: "vote"}
     ordered = sorted([*view.events, *view.votes], key=lambda e: e.seq)
-    out += [json.dumps({"type": kinds[type(e)], **asdict(e)}, ensure_ascii=False) for e in ordered]
+    out += [json.dumps({"type": kinds[type(e)], **asdict(e), **_delivery(view, e)},
+                       ensure_ascii=False) for e in ordered]
     return "\n".join(out) + "\n"
+
+
+def _delivery(view: RunView, event: object) -> dict:
+    """A message's fate on each chat platform it was sent to (Discord, Slack), if any."""
+    if not isinstance(event, MessageEvent):
+        return {}
+    fates = {platform: {"state": d.state, "platform_message_id": d.platform_message_id,
+                        "error": d.error}
+             for (message_id, platform), d in view.deliveries.items() if message_id == event.id}
+    return {"delivery": fates} if fates else {}
 
 
 def export(view: RunView, fmt: str) -> str:

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 import aiosqlite
 
-from bot.transcript.events import MessageEvent, ReactionEvent, StatusEvent, VoteEvent
+from bot.transcript.events import DeliveryEvent, MessageEvent, ReactionEvent, StatusEvent, VoteEvent
 
 
 class RunNotFound(LookupError):
@@ -31,6 +31,8 @@ class RunView:
     participants: dict[str, Participant]
     events: list[MessageEvent | ReactionEvent | StatusEvent] = field(default_factory=list)
     votes: list[VoteEvent] = field(default_factory=list)  # a meeting's ballots, in order
+    # (message id, platform) → what became of it on Discord / Slack
+    deliveries: dict[tuple[int, str], DeliveryEvent] = field(default_factory=dict)
 
     @property
     def messages(self) -> list[MessageEvent]:
@@ -39,6 +41,26 @@ class RunView:
     @property
     def reactions(self) -> list[ReactionEvent]:
         return [e for e in self.events if isinstance(e, ReactionEvent)]
+
+    def undelivered(self, platform: str) -> list[MessageEvent]:
+        """This run's own messages that did not reach `platform`: dropped, failed or never sent."""
+        return [m for m in self.messages if not m.inherited
+                and getattr(self.deliveries.get((m.id, platform)), "state", None) != "delivered"]
+
+    def delivery_note(self, message: MessageEvent) -> str | None:
+        """Why a message of a run held on a chat platform is not in its channel; None if it is
+        (or the run was not on one)."""
+        platform = self.run.get("platform")
+        if message.inherited or not any(p == platform for _, p in self.deliveries):
+            return None
+        delivery = self.deliveries.get((message.id, platform))
+        if delivery is None:
+            return f"never sent to {platform}"
+        if delivery.state == "dropped":
+            return f"not delivered to {platform}: the room was stopped first"
+        if delivery.state == "failed":
+            return f"not delivered to {platform}: {delivery.error or 'failed'}"
+        return None
 
 
 @dataclass(frozen=True)
@@ -150,7 +172,16 @@ async def load_run(conn: aiosqlite.Connection, ref: str) -> RunView:
     run = dict(await (await conn.execute("SELECT * FROM runs WHERE id = ?", (run_id,))).fetchone())
     participants = await load_participants(conn, run_id)
     return RunView(run, participants, await load_events(conn, run_id, participants),
-                   await load_votes(conn, run_id))
+                   await load_votes(conn, run_id), await load_deliveries(conn, run_id))
+
+
+async def load_deliveries(conn: aiosqlite.Connection,
+                          run_id: str) -> dict[tuple[int, str], DeliveryEvent]:
+    async with conn.execute(
+            "SELECT message_id, platform, state, created_at, platform_message_id, error "
+            "FROM deliveries WHERE run_id = ?", (run_id,)) as cur:
+        return {(r[0], r[1]): DeliveryEvent(run_id, r[0], r[1], r[2], r[3], r[4], r[5])
+                async for r in cur}
 
 
 async def load_votes(conn: aiosqlite.Connection, run_id: str) -> list[VoteEvent]:

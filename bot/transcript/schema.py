@@ -155,6 +155,22 @@ MIGRATIONS: list[str] = [
     ALTER TABLE decisions ADD COLUMN lean REAL;
     ALTER TABLE decisions ADD COLUMN appraisal TEXT;
     """,
+    # Delivery to Discord / Slack (bot.platforms.hosted): one row per message and platform, the
+    # newest state winning, so `show` and the exports can mark what never reached the channel and
+    # `replay --undelivered` can send just that. A message of a hosted run without a row was never
+    # sent (e.g. a second Ctrl-C).
+    """
+    CREATE TABLE deliveries (
+        run_id              TEXT NOT NULL REFERENCES runs(id),
+        message_id          INTEGER NOT NULL,
+        platform            TEXT NOT NULL,
+        state               TEXT NOT NULL CHECK (state IN ('delivered','dropped','failed')),
+        platform_message_id TEXT,
+        error               TEXT,
+        created_at          REAL NOT NULL,
+        PRIMARY KEY (run_id, message_id, platform)
+    );
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -22,6 +22,7 @@ import aiosqlite
 from bot.transcript.database import open_database
 from bot.transcript.events import (
     DecisionEvent,
+    DeliveryEvent,
     LLMCallEvent,
     MessageEvent,
     ReactionEvent,
@@ -52,6 +53,11 @@ _INSERT = {
                "message_id, created_at, vtime, inherited) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
     StatusEvent: "INSERT INTO run_events (run_id, seq, kind, data, created_at, vtime) "
                  "VALUES (?,?,?,?,?,?)",
+    DeliveryEvent: "INSERT INTO deliveries (run_id, message_id, platform, state, platform_message_id, "
+                   "error, created_at) VALUES (?,?,?,?,?,?,?) ON CONFLICT (run_id, message_id, "
+                   "platform) DO UPDATE SET state = excluded.state, platform_message_id = "
+                   "excluded.platform_message_id, error = excluded.error, "
+                   "created_at = excluded.created_at",
 }
 
 
@@ -82,6 +88,9 @@ def _row(event: StoredEvent) -> tuple:
         case StatusEvent():
             return (event.run_id, event.seq, event.kind, json.dumps(event.data, ensure_ascii=False),
                     event.created_at, event.vtime)
+        case DeliveryEvent():
+            return (event.run_id, event.message_id, event.platform, event.state,
+                    event.platform_message_id, event.error, event.created_at)
     raise TypeError(f"not a stored event: {event!r}")
 
 

@@ -99,6 +99,30 @@ async def test_429_with_retry_after_is_waited_out(fake, pack, db_path):
     assert len(fake.persona_posts()) == 2
 
 
+async def test_a_refused_post_is_recorded_as_failed_with_the_error_but_never_the_token(
+        fake, pack, db_path):
+    platform = platform_for(fake, pack)
+    async with live_room(pack, platform, db_path) as room:
+        await fake.wait_for(lambda: any(m["username"] == "townhall" for m in fake.app_posts()))
+        fake.fail("chat.postMessage", "msg_too_long")  # the next post: the first persona's
+        await fake.post_human("Will this reach everyone?")
+        await fake.wait_for(lambda: len(fake.persona_posts()) == 1)
+        await platform.drain()
+    view = await stored_run(db_path, room.run_id)
+    persona_ids = [m.id for m in view.messages if m.author_kind == "persona"]
+    states = {m: view.deliveries[(m, "slack")].state for m in persona_ids}
+    assert sorted(states.values()) == ["delivered", "failed"]
+    failed = next(view.deliveries[(m, "slack")] for m, s in states.items() if s == "failed")
+    assert "msg_too_long" in failed.error and "[redacted]" in failed.error
+    assert fake.bot_token not in failed.error
+    # the human's message, taken from the channel, is in it already
+    human = next(m for m in view.messages if m.author_kind == "human")
+    assert view.deliveries[(human.id, "slack")].state == "delivered"
+    assert view.delivery_note(human) is None
+    lost = next(m for m in view.messages if m.id == failed.message_id)
+    assert view.delivery_note(lost).startswith("not delivered to slack: SlackApiError")
+
+
 async def test_dropped_socket_reconnects_without_losing_or_doubling(fake, pack, db_path):
     platform = platform_for(fake, pack)
     async with live_room(pack, platform, db_path) as room:

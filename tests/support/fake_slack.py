@@ -81,6 +81,7 @@ class FakeSlack(FakeHTTPServer):
         self.reactions: list[tuple[str, str]] = []  # (ts, name)
         self.requests: list[tuple[str, int]] = []  # (method, HTTP status)
         self.rate_limits: list[RateLimit] = []
+        self.failures: list[tuple[str, str]] = []  # (method, error), answered in turn
         self.socket = SocketState()
         self.drop_after_next_envelope = False
         self.redeliveries = 0
@@ -115,6 +116,11 @@ class FakeSlack(FakeHTTPServer):
 
     def rate_limit(self, method: str, retry_after: int = 1, times: int = 1) -> None:
         self.rate_limits.append(RateLimit(method, retry_after, times))
+
+    def fail(self, method: str, error: str, times: int = 1) -> None:
+        """Refuse the next `times` calls of `method` with `error`, echoing the caller's token in
+        the body as careless servers do (it must not end up in townhall's records)."""
+        self.failures.extend([(method, error)] * times)
 
     async def post_human(
         self, text: str, user: str = "U0ANA", thread_ts: str | None = None
@@ -171,6 +177,7 @@ class FakeSlack(FakeHTTPServer):
             "token"
         )
         expected = self.app_token if method == "apps.connections.open" else self.bot_token
+        failure = next((error for m, error in self.failures if m == method), None)
         if token != expected:
             error = (
                 "not_allowed_token_type"
@@ -178,6 +185,9 @@ class FakeSlack(FakeHTTPServer):
                 else "invalid_auth"
             )
             result, headers = {"ok": False, "error": error}, {}
+        elif failure is not None:
+            self.failures.remove((method, failure))
+            result, headers = {"ok": False, "error": failure, "your_token": token}, {}
         else:
             handler = getattr(self, "_" + method.replace(".", "_"), None)
             result = await handler(args) if handler else {"ok": False, "error": "unknown_method"}

@@ -15,7 +15,7 @@ from agents.llm import LLMRequest
 from agents.packs import Pack, load_pack
 from bot.engine.orchestrator import Orchestrator
 from bot.engine.settings import RunSettings
-from bot.platforms.base import Platform
+from bot.platforms.base import DeliveryTracking, Platform
 from bot.scenarios import Discussion
 from bot.transcript import Transcript
 
@@ -68,6 +68,8 @@ async def live_room(pack: Pack, platform: Platform, db: Path) -> AsyncIterator[O
             model_name="fake",
             platform=platform.name,
         )
+        if isinstance(platform, DeliveryTracking):
+            platform.track_deliveries(transcript.append)
         room.subscribe(platform.deliver)
         await room.start()
         await platform.start(room.post_human)

@@ -11,20 +11,29 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from abc import ABC, abstractmethod
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from bot.engine.human_input import HumanInputError
 from bot.platforms.base import Capabilities, HumanPost
 from bot.platforms.rate_limit import TokenBucket
-from bot.transcript.events import MessageEvent, ReactionEvent, RoomEvent, StatusEvent, TypingEvent
+from bot.transcript.events import (
+    DeliveryEvent,
+    MessageEvent,
+    ReactionEvent,
+    RoomEvent,
+    StatusEvent,
+    TypingEvent,
+)
 
 log = logging.getLogger("townhall.platforms")
 
 QUOTE_CHARS = 90
-STOP_TIMEOUT = 30.0
+STOP_TIMEOUT = 30.0  # a room that ended by itself: show what is queued, up to this long
+HURRY_TIMEOUT = 3.0  # a room stopped by its user: the post in flight, one closing line, goodbye
 _SEEN_LIMIT = 5000  # inbound platform ids remembered to drop redeliveries
 
 
@@ -100,8 +109,14 @@ class ChannelAdapter(ABC):
     name: str
     capabilities: Capabilities
 
-    def __init__(self, seats: Iterable[Seat], *, rate: float, burst: int) -> None:
+    def __init__(self, seats: Iterable[Seat], *, rate: float, burst: int,
+                 secrets: Iterable[str] = ()) -> None:
         self.seats = {s.id: s for s in seats}
+        self._secrets = tuple(s for s in secrets if s)  # never written into a recorded error
+        self._record: Callable[[DeliveryEvent], None] = lambda delivery: None
+        self._hurrying = False  # stopped by its user: nothing more is posted one by one
+        self._dropped = 0
+        self._ended: str | None = None  # why the room ended, for the one closing line
         self._bucket = TokenBucket(rate, burst)
         self._queue: asyncio.Queue[RoomEvent | None] = asyncio.Queue()
         self._placed: dict[int, Placed] = {}
@@ -121,6 +136,10 @@ class ChannelAdapter(ABC):
         await self._connect()
         self._sender = asyncio.create_task(self._send_loop(), name=f"{self.name}-send-queue")
 
+    def track_deliveries(self, record: Callable[[DeliveryEvent], None]) -> None:
+        """Report what becomes of every message (delivered, dropped, failed) to `record`."""
+        self._record = record
+
     def deliver(self, event: RoomEvent) -> None:
         if isinstance(event, TypingEvent):
             return  # webhooks and app posts cannot show typing under a persona's name
@@ -128,22 +147,35 @@ class ChannelAdapter(ABC):
                 and event.text == self._inbound[1]):
             # This human message came from the channel itself: remember where it is, don't echo it.
             self._remember(event, self._inbound[0])
+            self._delivered(event, self._inbound[0].platform_id)
             return
         self._queue.put_nowait(event)
 
-    async def stop(self) -> None:
+    async def stop(self, hurry: bool = False) -> None:
+        """Show what is queued (a room that ended by itself), or, in a `hurry` (its user stopped
+        it), let the post in flight land, drop the rest and say so in one line: the backlog of a
+        paced queue would otherwise keep the bots talking for minutes after Ctrl-C."""
         self._post_human = None  # the room has ended: stop taking messages in
+        deadline = time.monotonic() + (HURRY_TIMEOUT if hurry else STOP_TIMEOUT)
         if self._sender is not None:
+            self._hurrying = hurry
             self._queue.put_nowait(None)
-            # Show what is queued, but a platform that stopped answering must not hang the exit.
             try:
-                await asyncio.wait_for(asyncio.shield(self._sender), STOP_TIMEOUT)
+                await asyncio.wait_for(asyncio.shield(self._sender), deadline - time.monotonic())
             except TimeoutError:
-                log.warning("%s: gave up on %d unsent events after %g s", self.name,
-                            self._queue.qsize(), STOP_TIMEOUT)
+                log.warning("%s: gave up on %d unsent events", self.name, self._queue.qsize())
+                self._hurrying = True
                 self._sender.cancel()
+                await asyncio.gather(self._sender, return_exceptions=True)
+                while not self._queue.empty():
+                    self._drop(self._queue.get_nowait())
             self._sender = None
-        await self._disconnect()
+            if self._hurrying:
+                await self._closing_line(deadline)
+        try:
+            await asyncio.wait_for(self._disconnect(), max(0.5, deadline - time.monotonic()))
+        except TimeoutError:
+            log.warning("%s: the connection did not close in time", self.name)
 
     async def drain(self) -> None:
         """Wait until everything delivered so far has been sent (used by replay and tests)."""
@@ -189,14 +221,54 @@ class ChannelAdapter(ABC):
             try:
                 if event is None:
                     return
-                await self._render(event)
+                if self._hurrying:
+                    self._drop(event)
+                else:
+                    await self._render(event)
             except asyncio.CancelledError:
+                self._drop(event)
                 raise
             except Exception as exc:  # one failed send must not stop the room's output
-                log.warning("%s: could not show %s: %s", self.name, _describe(event), exc,
+                error = self._redact(f"{type(exc).__name__}: {exc}")
+                log.warning("%s: could not show %s: %s", self.name, _describe(event), error,
                             exc_info=log.isEnabledFor(logging.DEBUG))
+                if isinstance(event, MessageEvent):
+                    self._record(DeliveryEvent(event.run_id, event.id, self.name, "failed",
+                                               time.time(), error=error[:500]))
             finally:
                 self._queue.task_done()
+
+    # -- what became of each message ----------------------------------------------------------
+
+    def _delivered(self, event: MessageEvent, platform_id: str) -> None:
+        self._record(DeliveryEvent(event.run_id, event.id, self.name, "delivered", time.time(),
+                                   platform_message_id=platform_id))
+
+    def _drop(self, event: RoomEvent | _Notice | None) -> None:
+        """Not shown because the room was stopped: a message is counted and recorded as dropped;
+        the room's own end notice is kept for the closing line."""
+        if isinstance(event, MessageEvent):
+            self._dropped += 1
+            self._record(DeliveryEvent(event.run_id, event.id, self.name, "dropped", time.time()))
+        elif isinstance(event, StatusEvent) and event.kind == "finished":
+            self._ended = event.data.get("reason", "finished")
+
+    async def _closing_line(self, deadline: float) -> None:
+        """One short line instead of the dropped backlog, if the platform lets us in time."""
+        text = f"session ended · {self._ended or 'stopped'}"
+        if self._dropped:
+            text += f" · {self._dropped} {'reply' if self._dropped == 1 else 'replies'} not delivered"
+        try:
+            await asyncio.wait_for(self._bucket.take(), max(0.0, deadline - time.monotonic()))
+            await asyncio.wait_for(self._post_notice(text, None), max(0.1, deadline - time.monotonic()))
+        except Exception as exc:  # incl. the deadline: the exit must not wait on the platform
+            log.warning("%s: could not post the closing line: %s", self.name,
+                        self._redact(str(exc) or type(exc).__name__))
+
+    def _redact(self, text: str) -> str:
+        for secret in self._secrets:
+            text = text.replace(secret, "[redacted]")
+        return text
 
     async def _render(self, event: RoomEvent | _Notice) -> None:
         if isinstance(event, MessageEvent):
@@ -204,13 +276,14 @@ class ChannelAdapter(ABC):
         elif isinstance(event, ReactionEvent):
             await self._render_reaction(event)
         elif isinstance(event, _Notice):
-            await self._bucket.take()
-            await self._post_notice(event.text, event.thread)
+            if await self._turn():
+                await self._post_notice(event.text, event.thread)
         elif isinstance(event, StatusEvent):
             text = notice_for(event)
-            if text:
-                await self._bucket.take()
+            if text and await self._turn():
                 await self._post_notice(text, None)
+            elif text:
+                self._drop(event)
 
     async def _render_message(self, event: MessageEvent) -> None:
         parent = self._placed.get(event.reply_to) if event.reply_to is not None else None
@@ -221,9 +294,12 @@ class ChannelAdapter(ABC):
             author, text = self._authors[event.reply_to]
             quote = (author, snippet(text), parent)
         seat = self.seats.get(event.author_id) or Seat(event.author_id, event.author_name)
-        await self._bucket.take()
+        if not await self._turn():
+            self._drop(event)
+            return
         platform_id = await self._post(seat, event.text, thread, quote)
         self._remember(event, Placed(platform_id, thread))
+        self._delivered(event, platform_id)
 
     async def _render_reaction(self, event: ReactionEvent) -> None:
         target = self._placed.get(event.message_id)
@@ -231,7 +307,8 @@ class ChannelAdapter(ABC):
             log.info("%s: reaction to message %s, which is not in the channel", self.name,
                      event.message_id)
             return
-        await self._bucket.take()
+        if not await self._turn():
+            return
         if await self._react_as_persona(event.author_id, target, event.emoji):
             return
         try:
@@ -242,11 +319,18 @@ class ChannelAdapter(ABC):
         if not line.add(event.emoji, event.author_name):
             return
         author = self._authors[event.message_id][0]
-        await self._bucket.take()
+        if not await self._turn():
+            return
         if line.line_id is None:
             line.line_id = await self._post_line(target, author, line.text())
         else:
             await self._edit_line(target, line.line_id, author, line.text())
+
+    async def _turn(self) -> bool:
+        """Wait for the rate limit to allow one more call; False if the room was stopped
+        meanwhile (what waited is then not shown)."""
+        await self._bucket.take()
+        return not self._hurrying
 
     def _thread_of(self, root: Placed | None) -> str | None:
         """The platform thread for a message whose thread root is `root` (None: the channel)."""

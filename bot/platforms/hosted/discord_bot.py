@@ -155,7 +155,8 @@ class DiscordPlatform(ChannelAdapter):
 
     def __init__(self, config: DiscordConfig, seats: Iterable[Seat]) -> None:
         # Webhook execution is limited to about 5 per 2 s per webhook: pace below that.
-        super().__init__(seats, rate=2.5, burst=5)
+        super().__init__(seats, rate=2.5, burst=5,
+                         secrets=(config.token, *config.persona_tokens.values()))
         self.config = config
         self.client = discord.Client(intents=_intents())
         self.persona_clients: dict[str, discord.Client] = {}

@@ -78,7 +78,7 @@ class SlackPlatform(ChannelAdapter):
 
     def __init__(self, config: SlackConfig, seats: Iterable[Seat]) -> None:
         # chat.postMessage allows about one message a second per channel, with short bursts.
-        super().__init__(seats, rate=1.0, burst=4)
+        super().__init__(seats, rate=1.0, burst=4, secrets=(config.bot_token, config.app_token))
         self.config = config
         kwargs = {"base_url": config.api_url.rstrip("/") + "/"} if config.api_url else {}
         self.web = AsyncWebClient(token=config.bot_token, **kwargs)

@@ -62,8 +62,9 @@ class WebChatPlatform:
             self._sock = bind(self.host, self.port)
             self.port = self._sock.getsockname()[1]
 
-    async def stop(self) -> None:
-        """Send every tab what is queued (the run's end), close them, then the server."""
+    async def stop(self, hurry: bool = False) -> None:
+        """Send every tab what is queued (the run's end), close them, then the server; in a hurry
+        a slow tab gets a second, not three."""
         live = self._require_live()
         if self._meter:
             self._meter.cancel()
@@ -71,11 +72,11 @@ class WebChatPlatform:
             live.publish_usage()
         pumps = list(live.hub.clients)
         live.hub.close_all()
-        deadline = time.monotonic() + 3
+        deadline = time.monotonic() + (1 if hurry else 3)
         while any(not c.queue.empty() for c in pumps) and time.monotonic() < deadline:
             await asyncio.sleep(0.02)
         if self._server:
-            await self._server.stop()
+            await self._server.stop(grace=1.5 if hurry else 5)
         elif self._sock:
             self._sock.close()
         await live.close()

@@ -64,13 +64,14 @@ class EmbeddedServer:
                 raise WebChatError("the web server stopped while starting")
             await asyncio.sleep(0.01)
 
-    async def stop(self) -> None:
+    async def stop(self, grace: float = 5) -> None:
+        """Close the server, giving open connections `grace` seconds to finish."""
         if self._task is None:
             self.sock.close()
             return
         self._server.should_exit = True
         try:
-            await asyncio.wait_for(asyncio.shield(self._task), 5)
+            await asyncio.wait_for(asyncio.shield(self._task), grace)
         except TimeoutError:
             self._server.force_exit = True
             await asyncio.gather(self._task, return_exceptions=True)
