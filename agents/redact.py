@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 REDACTED = "[redacted]"
 _SECRET_NAMES = re.compile(r"(?:KEY|TOKENS?|SECRET|PASSWORD)$")
@@ -30,8 +30,10 @@ def _configured(env: Mapping[str, str]) -> list[str]:
     return sorted(values, key=len, reverse=True)
 
 
-def redact(text: str, env: Mapping[str, str] | None = None) -> str:
-    """`text` with configured secrets and anything shaped like a key replaced by [redacted]."""
-    for secret in _configured(os.environ if env is None else env):
+def redact(text: str, env: Mapping[str, str] | None = None, also: Iterable[str] = ()) -> str:
+    """`text` with configured secrets (the environment's, and `also`) and anything shaped like a
+    key replaced by [redacted]."""
+    extra = [s for s in also if s]
+    for secret in sorted(extra, key=len, reverse=True) + _configured(os.environ if env is None else env):
         text = text.replace(secret, REDACTED)
     return _KEY_SHAPES.sub(REDACTED, text)

@@ -34,3 +34,8 @@ def test_bearer_and_ordinary_text() -> None:
     assert redact("Authorization: Bearer abc.def-ghi_jkl", env={}) == f"Authorization: Bearer {REDACTED}"
     ordinary = "HTTP 500 api_error: Internal server error (task-123, sk-8, risk-averse)"
     assert redact(ordinary, env={}) == ordinary
+
+
+def test_secrets_a_caller_holds_are_redacted_too() -> None:
+    assert redact("bot token abc123def456 rejected", env={}, also=["abc123def456", ""]) == \
+        f"bot token {REDACTED} rejected"
