@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import sqlite3
 import threading
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from agents.lookalike import skeleton
 from bot.platforms.webchat.limits import (
@@ -136,3 +139,34 @@ async def test_an_ack_means_the_post_is_saved(db_path) -> None:
         stored = sqlite3.connect(db_path).execute(
             "SELECT COUNT(*) FROM messages WHERE id = ?", (ack["id"],)).fetchone()[0]
         assert ack["type"] == "ack" and stored == 1
+
+
+_VALUES = st.one_of(st.none(), st.booleans(), st.integers(-2**70, 2**70), st.floats(),
+                    st.text(max_size=30), st.lists(st.integers(), max_size=3))
+_FRAMES = st.lists(st.one_of(
+    st.fixed_dictionaries({"op": st.sampled_from(["post", "react", "pause", "resume", "speed",
+                                                  "mute", "replay", "replay_stop", "hello", "x"])},
+                          optional={"name": st.sampled_from(["Al", "Bo", "", "Ｈｅｌｅｎ", "x" * 50,
+                                                             "\x1b[2J", 7, None]),
+                                    **{k: _VALUES for k in ("text", "reply_to", "thread_id",
+                                                            "message_id", "emoji", "speed",
+                                                            "persona_id", "muted", "run_id",
+                                                            "ref")}}),
+    st.text(max_size=40)), min_size=1, max_size=25)
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(_FRAMES)
+def test_any_frames_leave_the_room_working(tmp_path_factory, frames: list) -> None:
+    db = tmp_path_factory.mktemp("fuzz") / "t.db"
+
+    async def session() -> None:
+        async with live_room(db) as live:
+            tab = await _ready(live)
+            for frame in frames:
+                await tab.ws.send(frame if isinstance(frame, str) else json.dumps(frame))
+            other = await _ready(live)  # the room still serves a fresh tab, and a good post
+            answer = await other.reply_to(await other.send(op="post", name="Late", text="still here?"))
+            assert answer["type"] == "ack"
+
+    asyncio.run(session())
