@@ -13,7 +13,7 @@ MAX_DEPTH = 32
 
 
 class _Refused(yaml.MarkedYAMLError):
-    def __init__(self, problem: str, fix: str, mark: yaml.Mark) -> None:
+    def __init__(self, problem: str, fix: str, mark: yaml.Mark | None) -> None:
         super().__init__(problem=problem, problem_mark=mark)
         self.fix = fix
 
@@ -43,7 +43,12 @@ class FrontMatter(frontmatter.YAMLHandler):
     """python-frontmatter's YAML handler, reading with the loader above."""
 
     def load(self, fm: str, **kwargs: object) -> object:
-        return load(fm)
+        data = load(fm)
+        odd = [key for key in data if not isinstance(key, str)] if isinstance(data, dict) else []
+        if odd:  # front matter becomes keyword arguments: `0:` was a TypeError
+            raise _Refused(f"the field name {odd[0]!r} is not a word", "name fields like 'name:'",
+                           None)
+        return data
 
 
 def describe(path: Path, exc: yaml.YAMLError) -> str:

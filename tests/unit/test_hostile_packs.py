@@ -51,6 +51,13 @@ def test_aliases_in_room_yaml_are_refused(pack: Path) -> None:
         load_pack(str(pack))
 
 
+@pytest.mark.parametrize("key", ["0", "1.5", "null", "true"])
+def test_a_field_name_that_is_not_a_word(pack: Path, key: str) -> None:
+    (pack / "odd.md").write_text(f"---\nid: odd\nname: O\nrole: r\n{key}: 1\n---\n", encoding="utf-8")
+    with pytest.raises(PackError, match=r"odd\.md: the field name .* is not a word"):
+        load_pack(str(pack))
+
+
 def test_a_folder_named_like_a_persona_file_is_skipped(pack: Path) -> None:
     (pack / "x.md").mkdir()
     assert len(load_pack(str(pack)).personas) == 7
