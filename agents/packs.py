@@ -11,6 +11,7 @@ import frontmatter
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from agents import safe_yaml
 from agents.persona import Persona
 
 ROOM_FILE = "room.yaml"
@@ -18,6 +19,13 @@ ROOM_FILE = "room.yaml"
 
 class PackError(Exception):
     """A user-fixable problem with a pack; the message names the file, the field and the fix."""
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        raise PackError(f"{path}: not UTF-8 text — fix: save the file as UTF-8") from None
 
 
 class Room(BaseModel):
@@ -98,16 +106,9 @@ def _fix_for(err: dict) -> str:
 
 def load_persona_file(path: Path) -> Persona:
     try:
-        post = frontmatter.loads(path.read_text(encoding="utf-8"))
-    except UnicodeDecodeError:
-        raise PackError(f"{path}: not UTF-8 text — fix: save the file as UTF-8") from None
+        post = frontmatter.loads(_read_text(path), handler=safe_yaml.FrontMatter())
     except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}" if mark else ""
-        raise PackError(
-            f"{path}: the YAML front matter does not parse{where} — fix: check indentation and "
-            "quote values that contain ':'"
-        ) from None
+        raise PackError(safe_yaml.describe(path, exc)) from None
     if not post.metadata:
         raise PackError(
             f"{path}: no front matter — fix: start the file with '---', the persona's fields "
@@ -127,9 +128,9 @@ def load_room(path: Path) -> Room:
     if not room_file.is_file():
         raise PackError(f"{room_file}: missing — fix: add a room.yaml with at least 'name:'")
     try:
-        data = yaml.safe_load(room_file.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError:
-        raise PackError(f"{room_file}: does not parse as YAML — fix: check indentation") from None
+        data = safe_yaml.load(_read_text(room_file)) or {}
+    except yaml.YAMLError as exc:
+        raise PackError(safe_yaml.describe(room_file, exc)) from None
     if not isinstance(data, dict):
         raise PackError(f"{room_file}: must be a mapping of fields — fix: write 'name: My room'")
     try:
@@ -141,7 +142,7 @@ def load_room(path: Path) -> Room:
 def load_pack(name_or_dir: str) -> Pack:
     path = resolve_pack_path(name_or_dir)
     room = load_room(path)
-    persona_files = [f for f in sorted(path.glob("*.md")) if f.name != "README.md"]
+    persona_files = [f for f in sorted(path.glob("*.md")) if f.is_file() and f.name != "README.md"]
     if not persona_files:
         raise PackError(f"{path}: no persona files — fix: add one <id>.md file per persona")
     personas = tuple(load_persona_file(f) for f in persona_files)

@@ -8,7 +8,10 @@ from collections.abc import Iterable
 from agents.persona import Persona
 
 MAX_REPLY_CHARS = 1200
-_MASS_MENTION = re.compile(r"@(everyone|here|channel)\b", re.IGNORECASE)
+# "@@everyone", "＠everyone", "@\u200beveryone": any run of at-signs, spaces and invisible characters.
+_AT_SIGNS = "@\uff20\ufe6b"
+_MASS_MENTION = re.compile(rf"[{_AT_SIGNS}][{_AT_SIGNS}\s\u200b-\u200f\u2060\ufeff]*(everyone|here|channel)\b",
+                           re.IGNORECASE)
 _GENERIC_SPEAKERS = frozenset({"user", "human", "assistant", "system"})
 # Stage directions small models add: "[laughs]", "*sighs*", "(nods)".
 _STAGE_DIRECTION = re.compile(r"\s*[\[(*](laughs?|smiles?|sighs?|chuckles?|nods?|grins?|shrugs?|"
@@ -16,12 +19,18 @@ _STAGE_DIRECTION = re.compile(r"\s*[\[(*](laughs?|smiles?|sighs?|chuckles?|nods?
 # What a cut-off sentence ends on that cannot end one: "…, and", "to the", "spend $".
 _DANGLING = re.compile(r"(?:[\s,;:$-]+|\s+(?:and|but|or|the|a|an|to|of|with|for|that|we|i)\b)+$",
                        re.IGNORECASE)
-_DISCORD_PINGS = re.compile(r"<@[!&]?\d+>|<!(?:everyone|here|channel)>")
+# Discord's user and role pings, Slack's <!here>, <!channel|channel> and user groups.
+_PLATFORM_PINGS = re.compile(r"<@[!&]?\d+>|<!(?:everyone|here|channel|subteam\^)[^>]*>", re.IGNORECASE)
 
 
 def strip_mass_mentions(text: str) -> str:
-    """Agents never ping a whole channel, on any platform."""
-    return _DISCORD_PINGS.sub("", _MASS_MENTION.sub(r"\1", text))
+    """Agents never ping a whole channel, on any platform. Repeated to a fixed point, since taking
+    one ping out can join the pieces of another ("<!<!here>here>")."""
+    while True:
+        cleaned = _PLATFORM_PINGS.sub("", _MASS_MENTION.sub(r"\1", text))
+        if cleaned == text:
+            return cleaned
+        text = cleaned
 
 
 def speaker_names(persona: Persona) -> frozenset[str]:

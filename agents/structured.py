@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from agents.llm import LLM, CallRecord, Completion, LLMError, LLMRequest
+from agents.redact import redact
 
 _JSON_OBJECT = re.compile(r"\{.*\}", re.DOTALL)
 Shape = TypeVar("Shape", bound=BaseModel)
@@ -63,8 +64,10 @@ async def complete_recorded(llm: LLM, request: LLMRequest, purpose: str,
     started = time.perf_counter()
     try:
         completion = await llm.complete(request)
-    except LLMError as exc:
-        calls.append(CallRecord(llm.name, purpose, error=str(exc)[:500],
+    except Exception as exc:  # an answer a backend could not read ({} or null for a 200) failed too
+        error = str(exc) if isinstance(exc, LLMError) else (
+            f"{llm.name}: unreadable answer ({type(exc).__name__}: {exc})")
+        calls.append(CallRecord(llm.name, purpose, error=redact(error)[:500],
                                 latency_ms=(time.perf_counter() - started) * 1000))
         return None
     calls.append(CallRecord.of(completion, purpose))

@@ -10,6 +10,7 @@ persona, so it bounds all calls to that model in the process.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import time
 from collections.abc import Awaitable, Callable
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from agents.llm import LLMError
+from agents.redact import redact
 
 T = TypeVar("T")
 
@@ -55,17 +57,18 @@ class RemoteLimits:
 
 
 def describe_api_error(backend: str, exc: Exception) -> str:
-    """One line for the transcript: the status and the server's own words, never headers or keys."""
+    """One line for the transcript: the status and the server's own words, never headers or keys
+    (a server may repeat the key it was sent in its own words: those are redacted)."""
     status = getattr(exc, "status_code", None)
     if status is None:
-        return f"{backend}: {type(exc).__name__}: {exc}"[:500]
+        return redact(f"{backend}: {type(exc).__name__}: {exc}")[:500]
     body = getattr(exc, "body", None)
     error = body.get("error", body) if isinstance(body, dict) else None
     if isinstance(error, dict):
         kind, message = error.get("type") or type(exc).__name__, error.get("message") or ""
     else:
         kind, message = type(exc).__name__, str(body or "")[:200]
-    return f"{backend}: HTTP {status} {kind}: {message}"[:500]
+    return redact(f"{backend}: HTTP {status} {kind}: {message}")[:500]
 
 
 class CallGate:
@@ -85,5 +88,9 @@ class CallGate:
             except TimeoutError:
                 raise LLMError(f"{what}: no answer within {self.limits.deadline:g}s (retries "
                                "included) — fix: raise TOWNHALL_LLM_DEADLINE if the server is slow"
+                               ) from None
+            except json.JSONDecodeError as exc:  # a 200 whose body is cut off or not JSON
+                raise LLMError(f"{what}: the server's answer is not valid JSON ({exc.msg} at "
+                               f"character {exc.pos}) — fix: check the server and its --model URL"
                                ) from None
             return result, (time.perf_counter() - started) * 1000

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
+from agents.importers.fields import obj, objects, parse_count
 from agents.importers.history import History, ImportFailed, Post, Reaction
 from agents.importers.source import Source
 from agents.importers.timestamps import parse_when
@@ -51,7 +52,7 @@ def _read_channel(source: Source, name: str, history: History) -> None:
     seen = 0
     for prefix, value in source.iter_json(name, {"guild", "channel", "messages.item"}):
         if prefix != "messages.item":  # both come before the messages in every export
-            names[prefix] = str((value or {}).get("name") or names[prefix])
+            names[prefix] = str(obj(value).get("name") or names[prefix])
             continue
         seen += 1
         where = f"#{names['channel']}" + (f" ({names['guild']})" if names["guild"] else "")
@@ -65,9 +66,9 @@ def _read_channel(source: Source, name: str, history: History) -> None:
 
 
 def _message(message: object, label: str, where: str, history: History) -> None:
-    if not isinstance(message, dict) or message.get("type") in SKIPPED_TYPES:
+    if not isinstance(message, dict) or str(message.get("type")) in SKIPPED_TYPES:
         return
-    author = message.get("author") or {}
+    author = obj(message.get("author"))
     if not author.get("id"):
         raise ImportFailed(f"{label} has no author.id — fix: export again unchanged")
     person = history.person(
@@ -77,10 +78,10 @@ def _message(message: object, label: str, where: str, history: History) -> None:
         bool(author.get("isBot")),
     )
     when = parse_when(message.get("timestamp"), label)
-    reactions = [r for r in message.get("reactions") or [] if isinstance(r, dict)]
+    reactions = objects(message.get("reactions"))
     text = str(message.get("content") or "")
     if text.strip() and not person.is_bot:
-        reference = (message.get("reference") or {}).get("messageId")
+        reference = obj(message.get("reference")).get("messageId")
         history.posts.append(
             Post(
                 author=person.key,
@@ -90,13 +91,15 @@ def _message(message: object, label: str, where: str, history: History) -> None:
                 id=str(message.get("id", "")),
                 reply_to=str(reference) if reference else None,
                 where=where,
-                reactions_received=sum(int(r.get("count") or 0) for r in reactions),
+                reactions_received=sum(
+                    parse_count(r.get("count"), f"{label} reaction count") for r in reactions
+                ),
             )
         )
     for reaction in reactions:
-        emoji = str((reaction.get("emoji") or {}).get("name") or "")
-        for user in reaction.get("users") or []:
-            if isinstance(user, dict) and user.get("id") and emoji:
+        emoji = str(obj(reaction.get("emoji")).get("name") or "")
+        for user in objects(reaction.get("users")):
+            if user.get("id") and emoji:
                 history.person(
                     str(user["id"]),
                     str(user.get("nickname") or user.get("name") or ""),

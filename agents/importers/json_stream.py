@@ -8,6 +8,33 @@ from typing import Any, TextIO
 from ijson.common import ObjectBuilder
 
 _CONTAINERS = ("start_map", "start_array")
+# Real exports nest ~8 deep; a deeper file is hostile, and ijson's own prefixes grow with depth
+# (a megabyte of "[" took gigabytes), so depth is checked before any prefix is built.
+MAX_DEPTH = 64
+
+
+class NestedTooDeep(ValueError):
+    pass
+
+
+def parse(basic_events: Iterable[tuple[str, Any]]) -> Iterator[tuple[str, str, Any]]:
+    """ijson.parse's (prefix, event, value) from ijson.basic_parse's events, up to MAX_DEPTH."""
+    path: list[Any] = []
+    for event, value in basic_events:
+        if event == "map_key":
+            prefix = ".".join(path[:-1])
+            path[-1] = value
+        elif event in _CONTAINERS:
+            prefix = ".".join(path)
+            if len(path) >= MAX_DEPTH:
+                raise NestedTooDeep
+            path.append(None if event == "start_map" else "item")
+        elif event in ("end_map", "end_array"):
+            path.pop()
+            prefix = ".".join(path)
+        else:
+            prefix = ".".join(path)
+        yield prefix, event, value
 
 
 def items_at(

@@ -77,6 +77,8 @@ def _write_jsonl(path: Path, rows: list[dict]) -> None:
 
 def check_target(out: Path, force: bool) -> None:
     """Fail before any work if the target is taken (and --force was not given)."""
+    if out.exists() and not out.is_dir():  # --force replaces a pack, never someone's file
+        raise ImportFailed(f"{out}: is a file, not a pack folder — fix: choose another --out folder")
     if out.exists() and not force and (not out.is_dir() or any(out.iterdir())):
         raise ImportFailed(
             f"{out}: already exists — fix: choose a new --out folder, or pass --force to replace it"

@@ -9,6 +9,7 @@ import re
 
 import emoji as emoji_lib
 
+from agents.importers.fields import listed, obj, objects, parse_count
 from agents.importers.history import History, ImportFailed, Post, Reaction
 from agents.importers.source import Source, basename
 from agents.importers.timestamps import parse_when
@@ -40,7 +41,7 @@ def _root(names: list[str]) -> str:
 def _users(source: Source, name: str, history: History) -> None:
     for _, user in source.iter_json(name, {"item"}):
         if isinstance(user, dict) and user.get("id"):
-            profile = user.get("profile") or {}
+            profile = obj(user.get("profile"))
             history.person(
                 str(user["id"]),
                 str(user.get("real_name") or profile.get("real_name") or user.get("name") or ""),
@@ -83,7 +84,8 @@ def read(source: Source) -> History:
 
 
 def _message(message: object, where: str, channel: str, history: History) -> None:
-    if not isinstance(message, dict) or message.get("subtype") not in KEPT_SUBTYPES:
+    subtype = message.get("subtype") if isinstance(message, dict) else None
+    if not isinstance(message, dict) or not isinstance(subtype, str | None) or subtype not in KEPT_SUBTYPES:
         return
     user = message.get("user")
     if not user or message.get("bot_id"):
@@ -93,7 +95,7 @@ def _message(message: object, where: str, channel: str, history: History) -> Non
     when = parse_when(ts, where)
     thread = message.get("thread_ts")
     is_reply = bool(thread) and thread != ts
-    reactions = [r for r in message.get("reactions") or [] if isinstance(r, dict)]
+    reactions = objects(message.get("reactions"))
     text = _readable(str(message.get("text") or ""), history)
     if text.strip() and not person.is_bot:
         history.posts.append(
@@ -106,12 +108,13 @@ def _message(message: object, where: str, channel: str, history: History) -> Non
                 reply_to=str(thread) if is_reply else None,
                 where=f"#{channel}",
                 reactions_received=sum(
-                    int(r.get("count") or len(r.get("users") or [])) for r in reactions
+                    parse_count(r.get("count") or len(listed(r.get("users"))), f"{where} reaction count")
+                    for r in reactions
                 ),
             )
         )
     for reaction in reactions:
         shown = shortcode_to_emoji(str(reaction.get("name", "")))
-        for reactor in reaction.get("users") or []:
+        for reactor in listed(reaction.get("users")):
             history.person(str(reactor))
             history.reactions.append(Reaction(str(reactor), shown, when, ts))

@@ -22,7 +22,7 @@ from typing import Any, TextIO
 import ijson
 
 from agents.importers.history import ImportFailed
-from agents.importers.json_stream import Utf8Stream, items_at
+from agents.importers.json_stream import MAX_DEPTH, NestedTooDeep, Utf8Stream, items_at, parse
 
 DEFAULT_MAX_BYTES = 512 * 1024**2
 MAX_RATIO = 200  # real JSON deflates ~5-30×; a bomb of zeros ~1000×
@@ -203,7 +203,12 @@ class Source:
         with self.open_text(name) as text:
             stream = Utf8Stream(text, js_assignment=js_assignment)
             try:
-                yield from items_at(ijson.parse(stream, use_float=True), prefixes)
+                yield from items_at(parse(ijson.basic_parse(stream, use_float=True)), prefixes)
+            except NestedTooDeep:
+                raise ImportFailed(
+                    f"{self.label(name)}: JSON nested more than {MAX_DEPTH} deep by line "
+                    f"{stream.lines} — fix: use the export as the service produced it"
+                ) from None
             except ijson.JSONError as exc:
                 problem = str(exc).strip().splitlines()[0].removeprefix("b'").strip()
                 raise ImportFailed(

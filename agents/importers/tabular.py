@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Iterator
 
+from agents.importers.fields import MAX_COUNT, parse_count
 from agents.importers.history import History, ImportFailed, Post, Reaction
 from agents.importers.source import Source
 from agents.importers.timestamps import parse_when
@@ -19,9 +20,10 @@ from agents.importers.timestamps import parse_when
 REQUIRED = ("author", "text")
 KNOWN = {"author", "text", "timestamp", "reply_to", "reactions", "id"}
 _REACTION = re.compile(r"([^\s,;:=×\d][^\s,;:=×]*)(?:\s*[:=×]\s*(\d+))?")
-csv.field_size_limit(
-    1024 * 1024
-)  # one post is never a megabyte; a longer field means a broken quote
+MAX_RECORD = 1024 * 1024  # one post is never a megabyte; a longer one means a broken quote or line
+csv.field_size_limit(MAX_RECORD)
+# One person's row "👍:3" is one Reaction each; a bigger count is a broken or hostile file.
+MAX_REACTIONS_PER_ROW = 100
 
 
 def _rows_csv(source: Source, name: str) -> Iterator[tuple[int, dict]]:
@@ -44,7 +46,14 @@ def _rows_jsonl(source: Source, name: str) -> Iterator[tuple[int, dict]]:
     label = source.label(name)
     checked = False
     with source.open_text(name) as text:
-        for number, line in enumerate(text, 1):
+        number = 0
+        while line := text.readline(MAX_RECORD + 1):  # bounded: a line is never read whole
+            number += 1
+            if len(line) > MAX_RECORD:
+                raise ImportFailed(
+                    f"{label} line {number}: longer than {MAX_RECORD // 1024**2} MB — fix: one "
+                    "post per line; a line this long means missing line breaks"
+                )
             if not line.strip():
                 continue
             try:
@@ -53,6 +62,11 @@ def _rows_jsonl(source: Source, name: str) -> Iterator[tuple[int, dict]]:
                 raise ImportFailed(
                     f"{label} line {number}: broken JSON ({exc.msg} at column "
                     f"{exc.colno}) — fix: one JSON object per line"
+                ) from None
+            except RecursionError:
+                raise ImportFailed(
+                    f"{label} line {number}: JSON nested too deeply — fix: one flat JSON "
+                    "object per line"
                 ) from None
             if not isinstance(row, dict):
                 raise ImportFailed(
@@ -76,10 +90,18 @@ def _check_columns(label: str, header: list[str]) -> None:
         )
 
 
-def received_count(value: object) -> int:
+def received_count(value: object, where: str) -> int:
     if isinstance(value, int | float):
-        return int(value)
-    return sum(int(count or 1) for _, count in _REACTION.findall(str(value or "")))
+        return parse_count(value, f"{where} reactions")
+    return sum(count for _, count in _reactions(value, where, MAX_COUNT))
+
+
+def _reactions(value: object, where: str, limit: int) -> list[tuple[str, int]]:
+    """("👍", 3) for each "👍:3" in a reactions cell; a bare emoji counts once."""
+    return [
+        (shown, parse_count(count or 1, f"{where} reactions", limit=limit))
+        for shown, count in _REACTION.findall(str(value or ""))
+    ]
 
 
 def read(source: Source, kind: str) -> History:
@@ -105,13 +127,13 @@ def read(source: Source, kind: str) -> History:
                     id=str(row.get("id") or number),
                     reply_to=reply_to,
                     where=source.path.name,
-                    reactions_received=received_count(row.get("reactions")),
+                    reactions_received=received_count(row.get("reactions"), where),
                 )
             )
         else:
-            for shown, count in _REACTION.findall(str(row.get("reactions") or "")):
+            for shown, count in _reactions(row.get("reactions"), where, MAX_REACTIONS_PER_ROW):
                 history.reactions.extend(
-                    Reaction(person.key, shown, when, reply_to) for _ in range(int(count or 1))
+                    Reaction(person.key, shown, when, reply_to) for _ in range(count)
                 )
     history.places.add(source.path.name)
     return history

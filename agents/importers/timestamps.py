@@ -13,12 +13,10 @@ def parse_when(value: object, where: str) -> datetime | None:
     """ISO 8601, Twitter's created_at or Unix seconds (Slack's ts); None when empty."""
     if value is None or value == "":
         return None
-    if isinstance(value, int | float):
-        return datetime.fromtimestamp(float(value), UTC)
     text = str(value).strip()
     try:
         return datetime.fromtimestamp(float(text), UTC)
-    except ValueError:
+    except (ValueError, OverflowError, OSError):  # not a number, or seconds past year 9999
         pass
     for parse in (
         lambda t: datetime.fromisoformat(t.replace("Z", "+00:00")),

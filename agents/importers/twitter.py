@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from agents.importers.fields import obj, objects
 from agents.importers.history import History, ImportFailed, Post, Reaction
 from agents.importers.source import Source, basename
 from agents.importers.timestamps import parse_when
@@ -64,15 +65,12 @@ def read(source: Source) -> History:
             text = str(tweet.get("full_text") or tweet.get("text") or "")
             if not text.strip():
                 continue
-            reply_to = tweet.get("in_reply_to_status_id_str") or None
+            reply_to = str(tweet.get("in_reply_to_status_id_str") or "") or None
             to_self = (
                 handle and str(tweet.get("in_reply_to_screen_name", "")).lower() == handle.lower()
             )
-            urls = [
-                u.get("expanded_url", "")
-                for u in (tweet.get("entities") or {}).get("urls", [])
-                if isinstance(u, dict)
-            ]
+            urls = [str(u.get("expanded_url") or "")
+                    for u in objects(obj(tweet.get("entities")).get("urls"))]
             if text.startswith("RT @"):
                 kind = "repost"
             elif reply_to and not to_self:

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from agents.backends.pool import LLMPool
@@ -28,9 +27,10 @@ from bot.batch.stance import (
     StanceClassifier,
 )
 from bot.cli.common import model_pool, run_settings, user_errors
+from bot.platforms.safe_console import SafeConsole
 from bot.transcript import Transcript, resolve_db_path
 
-status = Console(stderr=True, highlight=False)
+status = SafeConsole(stderr=True, highlight=False)
 
 
 def make_classifier(mode: str, llms: LLMPool, concurrency: int) -> StanceClassifier:

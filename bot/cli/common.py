@@ -9,24 +9,26 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
 from agents.backends.pool import LLMPool
 from agents.backends.registry import ModelSpecError
 from agents.packs import PackError
+from agents.redact import redact
 from bot.engine.budgets import Budgets
 from bot.engine.settings import RunSettings
+from bot.platforms.safe_console import SafeConsole
 from bot.platforms.terminal import TranscriptPrinter
 from bot.platforms.webchat import WebChatError
 from bot.runs.session import SessionResult
 from bot.transcript import Transcript, resolve_db_path
+from bot.transcript.database import TranscriptUnavailable
 from bot.transcript.queries import RunNotFound, RunSummary, RunView, load_run
 from bot.transcript.response_cache import ResponseCache
 
-console = Console(highlight=False)
-errors = Console(stderr=True, highlight=False, soft_wrap=True)  # one error, one line
+console = SafeConsole(highlight=False)
+errors = SafeConsole(stderr=True, highlight=False, soft_wrap=True)  # one error, one line
 
 DbOption = Annotated[str | None, typer.Option("--db", help="SQLite file [env TOWNHALL_DB; default ./townhall.db]")]
 PackOption = Annotated[str, typer.Option("--pack", help="bundled pack name or a folder")]
@@ -35,7 +37,8 @@ HostOption = Annotated[str, typer.Option(help="web chat address; other than loop
                                               "printed token")]
 PortOption = Annotated[int, typer.Option(help="web chat port (0 = any free port)")]
 
-USER_ERRORS = (PackError, ModelSpecError, RunNotFound, ValueError, FileNotFoundError, WebChatError)
+USER_ERRORS = (PackError, ModelSpecError, RunNotFound, ValueError, FileNotFoundError, WebChatError,
+               TranscriptUnavailable)
 
 
 @contextmanager
@@ -50,7 +53,7 @@ def user_errors() -> Iterator[None]:
 
 def print_error(problem: object, label: str = "[red]error:[/red]") -> None:
     """One line on stderr; the problem's own text is escaped, since '[a, b]' in a fix is not markup."""
-    errors.print(f"{label} {escape(str(problem))}")
+    errors.print(f"{label} {escape(redact(str(problem)))}")
 
 
 def read_text_or_file(value: str) -> str:
@@ -73,7 +76,7 @@ def model_pool(model: str, db: str | None, *, cache: bool = True) -> LLMPool:
 
 
 async def read_run(db: str | None, ref: str) -> RunView:
-    async with Transcript(resolve_db_path(db)) as t:
+    async with Transcript(resolve_db_path(db), existing=True) as t:
         return await load_run(t.conn, ref)
 
 

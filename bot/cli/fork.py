@@ -34,7 +34,7 @@ def fork(
         "--text", help="the new version of that message (text or a .md/.txt file)")],
     model: Annotated[str | None, typer.Option(help="model (default: the parent's)")] = None,
     seed: Annotated[int | None, typer.Option(help="seed (default: the parent's)")] = None,
-    speed: Annotated[float, typer.Option(help="pace of simulated time; 0 = at once")] = 0.0,
+    speed: Annotated[float, typer.Option(min=0, help="pace of simulated time; 0 = at once")] = 0.0,
     db: DbOption = None,
 ) -> None:
     """Start a new run that shares everything before a message and says something else there."""
@@ -64,7 +64,7 @@ def compare(run_a: RunArg, run_b: RunArg, db: DbOption = None,
     """Two runs side by side: messages, reactions, who turned against, votes, tokens and cost."""
 
     async def fetch():
-        async with Transcript(resolve_db_path(db)) as t:
+        async with Transcript(resolve_db_path(db), existing=True) as t:
             return await compare_runs(t.conn, run_a, run_b)
 
     with user_errors():

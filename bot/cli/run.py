@@ -43,7 +43,7 @@ def run(
     db: DbOption = None,
     seed: Annotated[int, typer.Option(help="same seed + same model answers = same transcript")] = 0,
     speed: Annotated[float | None, typer.Option(
-        help="pace of simulated time; 0 = as fast as possible (default: 1; feed: 0)")] = None,
+        min=0, help="pace of simulated time; 0 = as fast as possible (default: 1; feed: 0)")] = None,
     concurrency: Annotated[int, typer.Option(help="model calls in flight at once")] = 8,
     max_messages: Annotated[int | None, typer.Option(help="end after this many messages")] = None,
     max_llm_calls: Annotated[int | None, typer.Option(help="stop starting model calls at this many")] = None,
@@ -125,7 +125,7 @@ def demo(
     port: PortOption = DEFAULT_PORT,
     db: DbOption = None,
     seed: Annotated[int, typer.Option(help="same seed + same answers = same run")] = 0,
-    speed: Annotated[float, typer.Option(help="pace of simulated time; 0 = max")] = 1.0,
+    speed: Annotated[float, typer.Option(min=0, help="pace of simulated time; 0 = max")] = 1.0,
     max_seconds: Annotated[float | None, typer.Option(help="end after this much wall time")] = None,
     max_cost: Annotated[float | None, typer.Option(help="stop once this many $ are spent")] = None,
     pitch: Annotated[str | None, typer.Option(help="post this first (text or .md/.txt)")] = None,

@@ -13,7 +13,16 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from bot.cli.common import DbOption, RunArg, console, errors, printer_for, read_run, user_errors
+from bot.cli.common import (
+    DbOption,
+    RunArg,
+    console,
+    errors,
+    print_error,
+    printer_for,
+    read_run,
+    user_errors,
+)
 from bot.platforms.hosted import HOSTED_PLATFORMS
 from bot.runs.replay import replay_run_to
 from bot.transcript import Transcript, resolve_db_path
@@ -28,10 +37,11 @@ def runs_command(db: DbOption = None, limit: int = 30,
     """List stored runs, newest first."""
 
     async def fetch() -> list[dict]:
-        async with Transcript(resolve_db_path(db)) as t:
+        async with Transcript(resolve_db_path(db), existing=True) as t:
             return await list_runs(t.conn, limit)
 
-    rows = asyncio.run(fetch())
+    with user_errors():
+        rows = asyncio.run(fetch())
     if as_json:
         console.print_json(json.dumps(rows, default=str))
         return
@@ -68,7 +78,7 @@ def show(run_ref: RunArg = "last", db: DbOption = None) -> None:
 
 
 def replay(run_ref: RunArg = "last", db: DbOption = None,
-           speed: Annotated[float, typer.Option(help="× original pace; 0 = instant")] = 1.0,
+           speed: Annotated[float, typer.Option(min=0, help="× original pace; 0 = instant")] = 1.0,
            to: Annotated[str | None, typer.Option(
                "--to", help=" | ".join(HOSTED_PLATFORMS) + ": re-post into that channel")] = None,
            undelivered: Annotated[bool, typer.Option(
@@ -105,6 +115,11 @@ def export_command(
         text = export(asyncio.run(read_run(db, run_ref)), fmt)
     if output is None:
         sys.stdout.write(text)
-    else:
+        return
+    try:
         output.write_text(text, encoding="utf-8")
-        errors.print(f"wrote {output}")
+    except OSError as exc:
+        print_error(f"{output}: cannot write it ({exc.strerror or exc}) — fix: choose a folder "
+                    "that exists and that you can write to")
+        raise typer.Exit(2) from None
+    errors.print(f"wrote {output}")

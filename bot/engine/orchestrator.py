@@ -29,6 +29,7 @@ from agents.gate import SpeakGate
 from agents.llm import LLM
 from agents.packs import Pack
 from agents.persona import Persona
+from agents.redact import redact
 from agents.sanitize import room_names, strip_mass_mentions
 from bot.engine.budgets import RunTotals
 from bot.engine.clock import SimClock
@@ -203,6 +204,7 @@ class Orchestrator:
         self.clock.now = now
         event = self._add_message(author, "human", text, reply_to, now, thread_id)
         self.clock.interrupt()
+        await self.transcript.saved()  # whoever posted is told only once it is on disk
         return event
 
     async def post_human_reaction(self, name: str, message_id: int, emoji: str
@@ -212,7 +214,9 @@ class Orchestrator:
         if self.message(message_id) is None:
             raise HumanInputError(f"there is no message {message_id} to react to")
         author = await self._seat_human(name)
-        return self._add_reaction(author, message_id, emoji, self.clock.live_now())
+        event = self._add_reaction(author, message_id, emoji, self.clock.live_now())
+        await self.transcript.saved()
+        return event
 
     def mute(self, persona_id: str, muted: bool = True) -> None:
         """Leave a persona out of (or back into) every turn from now on; recorded like a pause."""
@@ -337,7 +341,7 @@ class Orchestrator:
             await self._finish("finished", reason)
             raise
         except Exception as exc:
-            await self._finish("failed", f"{type(exc).__name__}: {exc}")
+            await self._finish("failed", redact(f"{type(exc).__name__}: {exc}"))
             raise
         await self._finish("finished", reason)
         return reason
@@ -403,7 +407,7 @@ class Orchestrator:
                 agent = self.agents[turn.persona]
                 outcome = await (turn.act(agent, context) if turn.act else agent.decide(context))
             except Exception as exc:  # a bug in a backend costs one turn, never the run
-                outcome = Outcome(IGNORE, "fallback", error=f"{type(exc).__name__}: {exc}"[:500])
+                outcome = Outcome(IGNORE, "fallback", error=redact(f"{type(exc).__name__}: {exc}")[:500])
         if outcome.decision.action == "reply" and self.clock.speed:
             persona = self.personas[turn.persona]
             self._publish(TypingEvent(self.run_id, persona.id, persona.name, True))
@@ -443,7 +447,7 @@ class Orchestrator:
             self.policy.finish(reason)
         except Exception as exc:  # a scenario's closing report must never lose the run's end
             self.status("error", where=f"{self.policy.name} finish",
-                         error=f"{type(exc).__name__}: {exc}")
+                         error=redact(f"{type(exc).__name__}: {exc}"))
         self.status("finished", reason=reason)
         await self.transcript.finish_run(self.run_id, status, reason)
         self.finished.set()

@@ -7,6 +7,7 @@ from collections import defaultdict
 from dataclasses import asdict
 from datetime import UTC, datetime
 
+from agents.printable import printable
 from bot.transcript.events import MessageEvent, ReactionEvent, StatusEvent, VoteEvent
 from bot.transcript.queries import RunView
 
@@ -59,7 +60,7 @@ def to_markdown(view: RunView) -> str:
         elif isinstance(event, StatusEvent) and event.kind in ("minutes", "report"):
             heading = "Minutes" if event.kind == "minutes" else "Feed report"
             lines += [f"## {heading}", "", str(event.data.get("markdown", "")), ""]
-    return "\n".join(lines).rstrip() + "\n"
+    return printable("\n".join(lines).rstrip() + "\n")  # read in terminals and editors
 
 
 def to_jsonl(view: RunView) -> str:

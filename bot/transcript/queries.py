@@ -94,8 +94,12 @@ async def resolve_run_id(conn: aiosqlite.Connection, ref: str) -> str:
         if row is None:
             raise RunNotFound("no runs yet — fix: start one with `townhall run \"your pitch\"`")
         return row[0]
+    if not ref.strip():
+        raise RunNotFound("no run id given — fix: give a run id, a unique prefix of one, or 'last'")
+    # A prefix compared as text: with LIKE, a ref of '%' or '_' matched every run.
     rows = await (await conn.execute(
-        "SELECT id FROM runs WHERE id = ? OR id LIKE ? || '%' LIMIT 3", (ref, ref))).fetchall()
+        "SELECT id FROM runs WHERE id = ? OR substr(id, 1, ?) = ? LIMIT 3",
+        (ref, len(ref), ref))).fetchall()
     ids = [r[0] for r in rows]
     if ref in ids:
         return ref

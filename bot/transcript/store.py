@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import socket
+import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +32,10 @@ from bot.transcript.events import (
 )
 
 DEFAULT_DB = "townhall.db"
+# Each attempt already waits out the 5 s busy timeout; a lock held longer than this is not a
+# moment's backup or query but a stuck program, and the run ends saying which file.
+LOCK_WAIT_SECONDS = 300.0
+log = logging.getLogger("townhall.transcript")
 
 _INSERT = {
     MessageEvent: "INSERT INTO messages (run_id, id, seq, author_kind, author_id, text, reply_to, "
@@ -131,8 +137,10 @@ def _pid_alive(pid: int) -> bool:
 
 
 class Transcript:
-    def __init__(self, path: str | os.PathLike, *, max_group: int = 2000) -> None:
+    def __init__(self, path: str | os.PathLike, *, max_group: int = 2000,
+                 existing: bool = False) -> None:
         self.path = Path(path)
+        self.existing = existing  # reading: the file must be there already
         self.max_group = max_group
         self.conn: aiosqlite.Connection | None = None
         self._pending: list[StoredEvent] = []
@@ -141,6 +149,8 @@ class Transcript:
         self._idle.set()
         self._writer: asyncio.Task | None = None
         self._failure: BaseException | None = None
+        self._queued = self._saved = 0  # events appended, and of those committed
+        self._progress = asyncio.Condition()
         # Runs sharing one transcript (`townhall batch`) must not interleave transactions on one
         # connection.
         self._transaction = asyncio.Lock()
@@ -153,7 +163,7 @@ class Transcript:
         await self.close()
 
     async def open(self) -> None:
-        self.conn = await open_database(self.path)
+        self.conn = await open_database(self.path, existing=self.existing)
         try:
             await self._mark_interrupted()
         except BaseException:
@@ -183,6 +193,7 @@ class Transcript:
         if self._failure:
             raise RuntimeError(f"the transcript writer failed: {self._failure}") from self._failure
         self._pending.append(event)
+        self._queued += 1
         self._idle.clear()
         self._wake.set()
 
@@ -197,6 +208,20 @@ class Transcript:
                 raise RuntimeError(f"the transcript writer failed: {self._failure}")
             await self._idle.wait()
 
+    async def saved(self) -> None:
+        """Wait until everything queued so far is committed; unlike flush, not what is queued
+        after (a busy room never goes idle). An ack to a human waits for this."""
+        target = self._queued
+        async with self._progress:
+            await self._progress.wait_for(lambda: self._saved >= target or self._failure)
+        if self._failure:
+            raise RuntimeError(f"the transcript writer failed: {self._failure}")
+
+    async def _note_progress(self, saved: int) -> None:
+        self._saved += saved
+        async with self._progress:
+            self._progress.notify_all()
+
     async def _write_forever(self) -> None:
         assert self.conn
         while True:
@@ -206,12 +231,33 @@ class Transcript:
                 group = self._pending[: self.max_group]
                 del self._pending[: self.max_group]
                 try:
-                    await self._commit(group)
+                    await self._while_locked(lambda group=group: self._commit(group))
                 except Exception as exc:  # surface on the next append/flush, never half-apply
                     self._failure = exc
                     self._idle.set()
+                    await self._note_progress(0)
                     return
+                await self._note_progress(len(group))
             self._idle.set()
+
+    async def _while_locked(self, attempt: Callable[[], Awaitable[None]]) -> None:
+        """Run `attempt` (one whole transaction) again while another process holds the write
+        lock, with backoff, up to LOCK_WAIT_SECONDS; nothing queued is dropped meanwhile."""
+        deadline, pause, told = time.monotonic() + LOCK_WAIT_SECONDS, 0.1, False
+        while True:
+            try:
+                return await attempt()
+            except sqlite3.OperationalError as exc:
+                locked = getattr(exc, "sqlite_errorcode", None) in (sqlite3.SQLITE_BUSY,
+                                                                    sqlite3.SQLITE_LOCKED)
+                if not locked or time.monotonic() > deadline:
+                    raise
+            if not told:
+                log.warning("%s is locked by another process; waiting for it (nothing is lost)",
+                            self.path)
+                told = True
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 2.0)
 
     async def _commit(self, group: list[StoredEvent]) -> None:
         assert self.conn
@@ -259,10 +305,13 @@ class Transcript:
     async def finish_run(self, run_id: str, status: str, reason: str) -> None:
         await self.flush()
         assert self.conn
-        async with self._transaction:  # never inside another room's open transaction
-            await self.conn.execute(
-                "UPDATE runs SET status = ?, stop_reason = ?, finished_at = ? WHERE id = ?",
-                (status, reason, time.time(), run_id))
+
+        async def update() -> None:
+            async with self._transaction:  # never inside another room's open transaction
+                await self.conn.execute(
+                    "UPDATE runs SET status = ?, stop_reason = ?, finished_at = ? WHERE id = ?",
+                    (status, reason, time.time(), run_id))
+        await self._while_locked(update)
 
     async def close(self) -> None:
         if self.conn is None:

@@ -80,6 +80,9 @@ def test_unknown_model_and_run_give_clear_errors(cli_env):
     done = invoke("run", "hi", "--model", "gpt-17", env=cli_env)
     assert done.exit_code == 2 and "unknown model 'gpt-17'" in done.stderr and "fix:" in done.stderr
     done = invoke("show", "nope", env=cli_env)
+    assert done.exit_code == 2 and "no such database" in done.stderr  # and none was created
+    sqlite3.connect(cli_env["TOWNHALL_DB"]).close()
+    done = invoke("show", "nope", env=cli_env)
     assert done.exit_code == 2 and "no run 'nope'" in done.stderr
 
 

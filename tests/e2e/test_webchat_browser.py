@@ -79,7 +79,9 @@ async def test_a_pitch_gets_live_replies_and_reactions_in_a_real_browser(db_path
         await reply.locator("button[aria-label='Reply']").click()
         await composer.fill("Fair point — what would change your mind?")
         await composer.press("Enter")
-        answer = other.locator("#live-messages .msg", has_text="what would change your mind")
+        # Its own text, not the quotes of it in the replies that may already be there.
+        answer = other.locator("#live-messages .msg", has=other.locator(
+            ".text", has_text="what would change your mind"))
         await answer.wait_for()
         assert persona_text[:40] in await answer.locator(".quote-text").inner_text()
 

@@ -183,3 +183,28 @@ def test_a_failure_while_writing_leaves_nothing(tmp_path: Path) -> None:
     with pytest.raises(ImportFailed, match="cannot write the pack"):
         write_pack(tmp_path / "bad", broken, "csv", "unknown", force=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["good", "posts.csv"]
+
+
+def test_a_reaction_count_that_is_not_a_number(tmp_path: Path) -> None:
+    root = json.loads(discord_export(tmp_path / "general.json").read_text(encoding="utf-8"))
+    root["messages"][0]["reactions"] = [{"emoji": {"name": "🔥"}, "count": "lots", "users": []}]
+    (tmp_path / "general.json").write_text(json.dumps(root), encoding="utf-8")
+    error = _fails(tmp_path, tmp_path / "general.json", "--kind", "discord")
+    assert "general.json message 1 reaction count: the count 'lots' is not a whole number" in error
+
+
+@pytest.mark.parametrize("stamp", ["1e400", 1e300, "-1e20", "nan"])
+def test_a_timestamp_out_of_range(tmp_path: Path, stamp: object) -> None:
+    source = tmp_path / "posts.jsonl"
+    source.write_text(
+        json.dumps({"author": "a", "text": "hi", "timestamp": stamp}) + "\n", encoding="utf-8"
+    )
+    assert "posts.jsonl line 1: cannot read the date" in _fails(tmp_path, source)
+
+
+def test_force_never_replaces_a_file_with_a_pack(tmp_path: Path) -> None:
+    source = csv_file(tmp_path / "posts.csv")
+    (tmp_path / "pack").write_text("my notes", encoding="utf-8")
+    error = _fails(tmp_path, source, "--force")
+    assert "pack: is a file, not a pack folder" in error and "--out" in error
+    assert (tmp_path / "pack").read_text(encoding="utf-8") == "my notes"

@@ -34,6 +34,7 @@ class Scripted:
     body: dict[str, Any] | None = None
     headers: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0
+    raw: str | None = None  # a body sent as it is, as JSON: a server's broken answer
 
 
 @dataclass
@@ -75,6 +76,9 @@ class FakeServer(FakeHTTPServer):
         delay = scripted.delay if scripted else self.latency
         if delay:
             await asyncio.sleep(delay)
+        if scripted is not None and scripted.raw is not None:
+            return web.Response(text=scripted.raw, status=scripted.status,
+                                content_type="application/json", headers=scripted.headers)
         if scripted is None or scripted.body is None:
             status, payload, headers = 200, default(body), {}
             if scripted is not None:

@@ -24,6 +24,7 @@ from bot.engine.policy import Turn
 from bot.engine.settings import RunSettings
 from bot.scenarios import Discussion
 from bot.transcript import Transcript
+from bot.transcript.database import TranscriptUnavailable
 from bot.transcript.schema import SCHEMA_VERSION
 
 
@@ -190,7 +191,7 @@ async def test_schema_version_and_wal(db_path):
 
 async def test_newer_schema_is_refused(db_path):
     sqlite3.connect(db_path).execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
-    with pytest.raises(RuntimeError, match="newer townhall"):
+    with pytest.raises(TranscriptUnavailable, match="newer townhall"):
         async with Transcript(db_path):
             pass
 

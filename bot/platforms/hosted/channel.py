@@ -17,6 +17,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
+from agents.redact import redact
 from bot.engine.human_input import HumanInputError
 from bot.platforms.base import Capabilities, HumanPost
 from bot.platforms.rate_limit import TokenBucket
@@ -266,9 +267,7 @@ class ChannelAdapter(ABC):
                         self._redact(str(exc) or type(exc).__name__))
 
     def _redact(self, text: str) -> str:
-        for secret in self._secrets:
-            text = text.replace(secret, "[redacted]")
-        return text
+        return redact(text, also=self._secrets)
 
     async def _render(self, event: RoomEvent | _Notice) -> None:
         if isinstance(event, MessageEvent):

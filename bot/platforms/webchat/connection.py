@@ -14,6 +14,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
+from agents.lookalike import skeleton
 from bot.engine.human_input import HumanInputError
 from bot.platforms.rate_limit import TokenBucket
 from bot.platforms.webchat.hub import Client, catch_up
@@ -24,6 +25,9 @@ from bot.platforms.webchat.limits import (
     POST_PER_SECOND,
     REACT_BURST,
     REACT_PER_SECOND,
+    REPLAY_AHEAD,
+    REPLAY_BURST,
+    REPLAY_PER_SECOND,
 )
 from bot.platforms.webchat.live import LiveRoom
 from bot.platforms.webchat.wire import encode, event_payload, participants_payload, plain_title
@@ -100,6 +104,8 @@ class Connection:
         self.client: Client | None = None
         self.posts = TokenBucket(POST_PER_SECOND, POST_BURST)
         self.reactions = TokenBucket(REACT_PER_SECOND, REACT_BURST)
+        self.replays = TokenBucket(REPLAY_PER_SECOND, REPLAY_BURST)
+        self.address = ws.client.host if ws.client else "unknown"
         self._replay: asyncio.Task | None = None
         self._replays = 0  # numbers each replay, so a tab ignores frames of one it replaced
 
@@ -191,14 +197,16 @@ class Connection:
         match op:
             case Post():
                 name = self._check_name(op.name)
-                wait = self.posts.try_take()
+                wait = self.posts.try_take() or self.live.limits.wait("post", self.address,
+                                                                      skeleton(name))
                 if wait:
                     raise HumanInputError(f"slow down: you can post again in {wait:.0f} s")
                 event = await engine.post_human(name, op.text, op.reply_to, op.thread_id)
                 self._send({"type": "ack", "ref": op.ref, "id": event.id, "seq": event.seq})
             case React():
                 name = self._check_name(op.name)
-                wait = self.reactions.try_take()
+                wait = self.reactions.try_take() or self.live.limits.wait("react", self.address,
+                                                                          skeleton(name))
                 if wait:
                     raise HumanInputError(f"slow down: you can react again in {wait:.0f} s")
                 event = await engine.post_human_reaction(name, op.message_id, op.emoji)
@@ -216,12 +224,17 @@ class Connection:
         name = " ".join(name.split())
         if not name or len(name) > MAX_NAME_CHARS or not name.isprintable():
             raise HumanInputError(f"pick a display name of 1 to {MAX_NAME_CHARS} characters")
-        taken = {n.lower() for p in self.engine.personas for n in (p.name, p.first_name, p.id)}
-        if name.lower() in taken:
+        if skeleton(name) in self.live.persona_skeletons:  # "Неlеn" in Cyrillic is not Helen either
             raise HumanInputError(f"'{name}' is a persona in this room — pick another display name")
+        refused = self.live.limits.name_refused(self.address, skeleton(name))
+        if refused:
+            raise HumanInputError(refused)
         return name
 
     async def _start_replay(self, op: Replay) -> None:
+        wait = self.replays.try_take()  # each replay reads a whole run: 100 at once pinned the CPU
+        if wait:
+            raise HumanInputError(f"slow down: you can start a replay again in {wait:.0f} s")
         if self._replay:
             self._replay.cancel()
         try:
@@ -236,10 +249,14 @@ class Connection:
         self._send({"type": "replay_start", "replay": number, "run": run, "speed": op.speed,
                     "participants": participants_payload(view.participants.values())}, False)
 
+        async def room() -> None:  # a replay at speed 0 queued a whole run at once, per request
+            while self.client is not None and self.client.queue.qsize() >= REPLAY_AHEAD:
+                await asyncio.sleep(0.05)
+
         async def play() -> None:
             await replay_into(view.events, lambda e: self._send(
                 {"type": "replay", "replay": number, "event": event_payload(e)}, False), op.speed,
-                REPLAY_MAX_GAP)
+                REPLAY_MAX_GAP, room)
             self._send({"type": "replay_end", "replay": number, "run_id": run["id"]}, False)
 
         self._replay = asyncio.create_task(play(), name=f"replay-{run['id']}")

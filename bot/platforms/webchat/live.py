@@ -7,14 +7,16 @@ from __future__ import annotations
 import asyncio
 import time
 from dataclasses import asdict
+from functools import cached_property
 from typing import Any
 
 import aiosqlite
 
+from agents.lookalike import skeleton
 from bot.engine.human_input import MAX_HUMAN_MESSAGE_CHARS
 from bot.engine.orchestrator import Orchestrator
 from bot.platforms.webchat.hub import Frame, Hub
-from bot.platforms.webchat.limits import POST_BURST, POST_PER_SECOND
+from bot.platforms.webchat.limits import POST_BURST, POST_PER_SECOND, RoomLimits
 from bot.platforms.webchat.wire import encode, event_payload, persona_payload, plain_title
 from bot.transcript.events import RoomEvent, StatusEvent, TypingEvent
 from bot.transcript.queries import first_human_lines, list_runs, load_events, load_participants
@@ -34,6 +36,12 @@ class LiveRoom:
         self.started_at = time.time()
         self._last_usage: dict[str, Any] | None = None
         self.closed = asyncio.Event()  # the user closed the room: Ctrl-C or Stop, even after the run
+        self.limits = RoomLimits()
+
+    @cached_property
+    def persona_skeletons(self) -> frozenset[str]:
+        """What every persona's names look like: a human's display name may not look the same."""
+        return frozenset(skeleton(n) for p in self.engine.personas for n in (p.name, p.first_name, p.id))
 
     async def open(self) -> None:
         # A read-only connection of our own: the writer's connection is in the middle of batches.
