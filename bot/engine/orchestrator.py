@@ -265,12 +265,6 @@ class Orchestrator:
         """The persona index of an author, or None for a human."""
         return self.conversation.index_of(author_id)
 
-    def mentions(self, message_id: int) -> tuple[int, ...]:
-        return self.conversation.mentions(message_id)
-
-    def said(self, persona: int) -> tuple[str, ...]:
-        return self.conversation.said(persona)
-
     def open_context(self, turn: Turn) -> DecisionContext:
         return self.conversation.open_context(turn.persona, turn.trigger_id, self.pack.room.name,
                                               self.pack.room.topic, self.settings.seed)

@@ -73,10 +73,6 @@ class Engine(Protocol):
 
     def index_of(self, author_id: str) -> int | None: ...
 
-    def mentions(self, message_id: int) -> tuple[int, ...]: ...
-
-    def said(self, persona: int) -> tuple[str, ...]: ...
-
     def open_context(self, turn: Turn) -> DecisionContext: ...
 
     def give_turn(self, persona: int, trigger_id: int, due: float, *, act: Act | None = None,
@@ -160,7 +156,7 @@ class Policy:
         pull = engine.opinions.pull(message, author)
         chances = engine.gate.chances(
             vtime, author=author, human_author=message.author_kind == "human",
-            mentioned=engine.mentions(message.id), pull=pull,
+            mentioned=engine.conversation.mentions(message.id), pull=pull,
             replied_to=engine.index_of(parent.author_id) if parent else None,
             exchange_blocked=(engine.conversation.exchange_partner(author, message.reply_to)
                               if author is not None else None))

@@ -44,5 +44,5 @@ class Discussion(Policy):
 
     def _addressed(self, turn: Turn, message: VisibleMessage) -> bool:
         parent = self.engine.message(message.reply_to)
-        return (turn.persona in self.engine.mentions(message.id)
+        return (turn.persona in self.engine.conversation.mentions(message.id)
                 or (parent is not None and parent.author_id == self.engine.personas[turn.persona].id))

@@ -260,7 +260,7 @@ class Feed(Policy):
             trigger=trigger,
             window=shown,
             replied_to_me=parent is not None and parent.author_id == me,
-            my_recent_texts=engine.said(persona),
+            my_recent_texts=engine.conversation.said(persona),
             seed=engine.settings.seed,
         )
 
