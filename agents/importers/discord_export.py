@@ -41,6 +41,7 @@ def read(source: Source) -> History:
             f"{source.path}: no .json files — fix: export the channel with "
             "DiscordChatExporter in JSON format"
         )
+    source.reserve(files)
     for name in files:
         _read_channel(source, name, history)
     return history

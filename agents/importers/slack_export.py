@@ -75,6 +75,7 @@ def read(source: Source) -> History:
     history = History(source=str(source.path), kind="slack")
     _users(source, root + "users.json", history)
     days = sorted(n for n in names if n.startswith(root) and _DAY_FILE.match(n))
+    source.reserve(days)
     for name in days:
         channel = _DAY_FILE.match(name).group(1)
         history.places.add(f"#{channel}")

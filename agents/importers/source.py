@@ -124,6 +124,28 @@ class Source:
 
     # -- bounded access ------------------------------------------------------------------------
 
+    def reserve(self, names: list[str]) -> None:
+        """Check, before reading any of them, that the members a reader is about to read fit the
+        size limit together: an archive of many medium files is refused up front, not after
+        most of it has been read into memory."""
+        cap = self.limits.max_bytes
+        if not cap:
+            return
+        total = sum(self._declared_size(name) for name in names)
+        if self._read_total + total > cap:
+            raise ImportFailed(
+                f"{self.path}: the {len(names):,} files to read hold {human_size(total)}, past "
+                f"the {human_size(cap)} size limit — fix: split the export, or raise the limit "
+                "with --max-size (e.g. --max-size 4G; 0 = no limit)"
+            )
+
+    def _declared_size(self, name: str) -> int:
+        if self._zip is not None:
+            info = self._members.get(name)
+            return info.file_size if info is not None else 0
+        file = self.path / name if self.path.is_dir() else self.path
+        return file.stat().st_size if file.is_file() else 0
+
     def _admit(self, name: str, size: int, compressed: int | None) -> None:
         label = self.label(name)
         if compressed is not None and size > RATIO_FLOOR and size > MAX_RATIO * max(compressed, 1):

@@ -56,6 +56,7 @@ def read(source: Source) -> History:
             f"{source.path}: no data/tweets.js — fix: point at the archive zip or "
             "the folder it unpacks to"
         )
+    source.reserve(tweet_files)
     handle, display = _handle(source, names)
     history = History(source=str(source.path), kind="twitter")
     me = history.person(handle or "me", display or handle or "archive owner", handle or "me")

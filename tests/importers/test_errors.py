@@ -68,6 +68,18 @@ def test_the_size_cap_can_be_raised(tmp_path: Path) -> None:
     _ok(tmp_path, source, "--max-size", "1M")
 
 
+def test_many_medium_files_past_the_cap_are_refused_before_any_is_read(tmp_path: Path) -> None:
+    folder = tmp_path / "export"
+    folder.mkdir()
+    one = discord_export(folder / "general.json")
+    for i in range(4):
+        (folder / f"channel{i}.json").write_bytes(one.read_bytes())
+    each = one.stat().st_size
+    error = _fails(tmp_path, folder, "--kind", "discord", "--max-size", str(3 * each))
+    assert "the 5 files to read hold" in error and "--max-size" in error
+    _ok(tmp_path, folder, "--kind", "discord", "--max-size", str(6 * each))
+
+
 def test_broken_json_names_the_place(tmp_path: Path) -> None:
     whole = discord_export(tmp_path / "general.json").read_text(encoding="utf-8")
     (tmp_path / "general.json").write_text(whole[: len(whole) // 2], encoding="utf-8")
