@@ -20,3 +20,9 @@ def _shown(match: re.Match[str]) -> str:
 def printable(text: str) -> str:
     """`text` with every control character but tab and newline replaced by a visible stand-in."""
     return _CONTROLS.sub(_shown, text.replace("\r\n", "\n"))
+
+
+def json_safe(encoded: str) -> str:
+    """JSON text (from json.dumps, which escapes C0 but not C1 or bidi controls) with those
+    escaped too: `cat`-ing an export must not move the cursor. The data is unchanged."""
+    return _CONTROLS.sub(lambda m: f"\\u{ord(m.group()):04x}", encoded)

@@ -7,7 +7,7 @@ from collections import defaultdict
 from dataclasses import asdict
 from datetime import UTC, datetime
 
-from agents.printable import printable
+from agents.printable import json_safe, printable
 from bot.transcript.events import MessageEvent, ReactionEvent, StatusEvent, VoteEvent
 from bot.transcript.queries import RunView
 
@@ -72,7 +72,7 @@ def to_jsonl(view: RunView) -> str:
     ordered = sorted([*view.events, *view.votes], key=lambda e: e.seq)
     out += [json.dumps({"type": kinds[type(e)], **asdict(e), **_delivery(view, e)},
                        ensure_ascii=False) for e in ordered]
-    return "\n".join(out) + "\n"
+    return json_safe("\n".join(out)) + "\n"
 
 
 def _delivery(view: RunView, event: object) -> dict:

@@ -4,6 +4,7 @@ sequence: an OSC 52 in a post could write the clipboard, a CSI could rewrite wha
 from __future__ import annotations
 
 import io
+import json
 import shutil
 from pathlib import Path
 
@@ -60,3 +61,9 @@ def test_hostile_text_in_run_show_export_and_personas(cli_env: dict, tmp_path: P
     out = tmp_path / "run.md"
     assert invoke("export", "last", "-o", str(out), env=cli_env).exit_code == 0
     _clean(out.read_text(encoding="utf-8"))
+    # JSON Lines keep the text exactly, escaped: the data survives, the terminal is safe
+    done = invoke("export", "last", "--format", "jsonl", env=cli_env)
+    _clean(done.output)
+    posted = [json.loads(line) for line in done.stdout.splitlines()]
+    assert any(e.get("text") == HOSTILE.replace("\r", "") or e.get("text") == HOSTILE
+               for e in posted if e["type"] == "message")
