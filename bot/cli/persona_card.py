@@ -59,5 +59,7 @@ def render_card(persona: Persona) -> Panel:
     if persona.examples:
         parts += [Text(""), Text("example posts", style="dim")]
         parts += [Text(f"• {_one_line(ex.text)}") for ex in persona.examples[:6]]
-    return Panel(Group(*parts), title=f"{persona.avatar} [bold {persona.color}]{persona.name}[/] "
-                                      f"[dim]({persona.id})[/]", title_align="left")
+    # Text, not markup: a name or avatar is the persona file's text ("[link=…]" is not a link)
+    title = Text.assemble(f"{persona.avatar or ''} ", (persona.name, f"bold {persona.color}"),
+                          " ", (f"({persona.id})", "dim"))
+    return Panel(Group(*parts), title=title, title_align="left")

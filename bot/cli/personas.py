@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 from agents.packs import PackError, bundled_pack_names, load_pack, resolve_pack_path
 from bot.cli.common import PackOption, console, print_error, user_errors
@@ -35,7 +36,7 @@ def personas_list(pack: Annotated[str | None, typer.Option("--pack")] = None,
         return
     table = Table("id", "name", "role", "talk", "react", title=loaded.room.name)
     for p in loaded.personas:
-        table.add_row(p.id, f"[{p.color}]{p.name}[/]", p.role, f"{p.activity.talkativeness:.2f}",
+        table.add_row(p.id, Text(p.name, style=p.color or ""), p.role, f"{p.activity.talkativeness:.2f}",
                       f"{p.activity.reaction_propensity:.2f}")
     console.print(table)
 

@@ -67,3 +67,15 @@ def test_hostile_text_in_run_show_export_and_personas(cli_env: dict, tmp_path: P
     posted = [json.loads(line) for line in done.stdout.splitlines()]
     assert any(e.get("text") == HOSTILE.replace("\r", "") or e.get("text") == HOSTILE
                for e in posted if e["type"] == "message")
+
+
+def test_a_persona_name_is_text_not_console_markup(cli_env: dict, tmp_path: Path) -> None:
+    pack = tmp_path / "pack"
+    shutil.copytree(bundled_root() / "board", pack)
+    helen = pack / "helen.md"
+    helen.write_text(helen.read_text(encoding="utf-8").replace(
+        "name: Helen Park", 'name: "Helen [bold]Park[/bold]"'), encoding="utf-8")
+    shown = invoke("personas", "show", "helen", "--pack", str(pack), env=cli_env)
+    assert "Helen [bold]Park[/bold]" in shown.output
+    listed = invoke("personas", "list", "--pack", str(pack), env={**cli_env, "COLUMNS": "200"})
+    assert "Helen [bold]Park[/bold]" in listed.output
