@@ -19,6 +19,16 @@ OSC52 = "\x1b]52;c;cm0gLXJmIH4=\x07"  # "write `rm -rf ~` to the clipboard"
 HOSTILE = f"hi{OSC52}\x1b[2J\x9b31m\u202eevil\r done"
 
 
+def _board_with_helen_named(tmp_path: Path, name: str) -> Path:
+    """A copy of the board pack whose Helen has `name` (YAML) instead of her own."""
+    pack = tmp_path / "pack"
+    shutil.copytree(bundled_root() / "board", pack)
+    helen = pack / "helen.md"
+    helen.write_text(helen.read_text(encoding="utf-8").replace("name: Helen Park", f"name: {name}"),
+                     encoding="utf-8")
+    return pack
+
+
 def _clean(output: str) -> None:
     for raw in ("\x1b", "\x07", "\x9b", "\u202e", "\r"):
         assert raw not in output, repr(output)
@@ -42,11 +52,7 @@ def test_the_console_strips_controls_but_keeps_its_own_colours() -> None:
 
 
 def test_hostile_text_in_run_show_export_and_personas(cli_env: dict, tmp_path: Path) -> None:
-    pack = tmp_path / "pack"
-    shutil.copytree(bundled_root() / "board", pack)
-    helen = pack / "helen.md"
-    helen.write_text(helen.read_text(encoding="utf-8").replace(
-        "name: Helen Park", 'name: "Helen\\e]52;c;cm0=\\a Park"'), encoding="utf-8")
+    pack = _board_with_helen_named(tmp_path, '"Helen\\e]52;c;cm0=\\a Park"')
     for args in (
         ("run", HOSTILE, "--pack", str(pack), "--model", "history", "--speed", "0",
          "--max-messages", "6"),
@@ -70,11 +76,7 @@ def test_hostile_text_in_run_show_export_and_personas(cli_env: dict, tmp_path: P
 
 
 def test_a_persona_name_is_text_not_console_markup(cli_env: dict, tmp_path: Path) -> None:
-    pack = tmp_path / "pack"
-    shutil.copytree(bundled_root() / "board", pack)
-    helen = pack / "helen.md"
-    helen.write_text(helen.read_text(encoding="utf-8").replace(
-        "name: Helen Park", 'name: "Helen [bold]Park[/bold]"'), encoding="utf-8")
+    pack = _board_with_helen_named(tmp_path, '"Helen [bold]Park[/bold]"')
     shown = invoke("personas", "show", "helen", "--pack", str(pack), env=cli_env)
     assert "Helen [bold]Park[/bold]" in shown.output
     listed = invoke("personas", "list", "--pack", str(pack), env={**cli_env, "COLUMNS": "200"})
