@@ -112,12 +112,14 @@ async def soak(count: int, seconds: float, every: float) -> None:
             sys.executable, __file__, "--tabs-at", f"ws://127.0.0.1:{platform.port}/ws",
             "--clients", str(count), "--seconds", str(seconds), "--every", str(every), stdout=asyncio.subprocess.PIPE,
             env=os.environ | {"PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
+        # Drained while the tabs run: their report is large, and a full pipe would stall them.
+        report_text = asyncio.create_task(client.stdout.read())
         samples = []
         while client.returncode is None:
             samples.append(rss_mb())
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(client.wait(), 5)
-        out = (await client.stdout.read()).decode().strip().splitlines()
+        out = (await report_text).decode().strip().splitlines()
         platform.engine.request_stop("soak over")
         await session
         report = json.loads(out[-1])
