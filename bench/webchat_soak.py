@@ -121,6 +121,7 @@ async def soak(count: int, seconds: float, every: float) -> None:
                 await asyncio.wait_for(client.wait(), 5)
         out = (await report_text).decode().strip().splitlines()
         platform.engine.request_stop("soak over")
+        platform.close_room()  # a web room outlives its run until closed
         await session
         report = json.loads(out[-1])
         stored = Counter(t for (t,) in sqlite3.connect(db).execute(
