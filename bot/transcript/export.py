@@ -81,7 +81,7 @@ def _delivery(view: RunView, event: object) -> dict:
         return {}
     fates = {platform: {"state": d.state, "platform_message_id": d.platform_message_id,
                         "error": d.error}
-             for (message_id, platform), d in view.deliveries.items() if message_id == event.id}
+             for platform, d in view.deliveries_of(event.id).items()}
     return {"delivery": fates} if fates else {}
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import aiosqlite
 
@@ -47,11 +48,27 @@ class RunView:
         return [m for m in self.messages if not m.inherited
                 and getattr(self.deliveries.get((m.id, platform)), "state", None) != "delivered"]
 
+    def deliveries_of(self, message_id: int) -> dict[str, DeliveryEvent]:
+        """Platform → what became of this message there."""
+        return self._by_message.get(message_id, {})
+
+    @cached_property
+    def _by_message(self) -> dict[int, dict[str, DeliveryEvent]]:
+        # Grouped once: show and export ask for every message of a run.
+        grouped: dict[int, dict[str, DeliveryEvent]] = {}
+        for (message_id, platform), delivery in self.deliveries.items():
+            grouped.setdefault(message_id, {})[platform] = delivery
+        return grouped
+
+    @cached_property
+    def _platforms_tracked(self) -> frozenset[str]:
+        return frozenset(platform for _, platform in self.deliveries)
+
     def delivery_note(self, message: MessageEvent) -> str | None:
         """Why a message of a run held on a chat platform is not in its channel; None if it is
         (or the run was not on one)."""
         platform = self.run.get("platform")
-        if message.inherited or not any(p == platform for _, p in self.deliveries):
+        if message.inherited or platform not in self._platforms_tracked:
             return None
         delivery = self.deliveries.get((message.id, platform))
         if delivery is None:
