@@ -64,14 +64,15 @@ _REFUSE = re.compile(r"\b(never|will not|won'?t|no longer|refuse to|not going to
                      r"stop(ping)?)\b", re.IGNORECASE)
 # A text that leaves something out ("…, with no legal review"). agents.embedding also cuts a
 # sentence before "without", so the rest of it is still read for what it does say.
-_LEAVES_OUT = re.compile(r"^\s*no\b|\b(with no|without|with zero)\b", re.IGNORECASE)
+_WITHOUT = r"with no|without|with zero"
+_LEAVES_OUT = re.compile(rf"^\s*no\b|\b({_WITHOUT})\b", re.IGNORECASE)
 # A persona's phrase that is itself about something left out ("launching without legal review",
 # "skipping security audits"): a text that leaves it out or stops it goes along with it.
 _NAMES_ABSENCE = re.compile(r"\b(without|with no|no|skip\w*|lack\w*|neglect\w*|ignor\w*)\b",
                             re.IGNORECASE)
 # The action a text leaves out ("without telling customers" → telling): leaving out one action
 # does not answer a concern about another ("raising prices on existing customers").
-_LEFT_OUT_ACTION = re.compile(r"\b(?:with no|without|with zero)\s+(\w+ing)\b", re.IGNORECASE)
+_LEFT_OUT_ACTION = re.compile(rf"\b(?:{_WITHOUT})\s+(\w+ing)\b", re.IGNORECASE)
 _ACTION = re.compile(r"\b\w+ing\b")
 FLIP_MARGIN = 0.08  # a match the other way round must be this much closer to count
 _KINDS = ("interest", "value", "concern")
