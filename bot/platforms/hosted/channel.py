@@ -117,7 +117,7 @@ class ChannelAdapter(ABC):
         self._record: Callable[[DeliveryEvent], None] = lambda delivery: None
         self._hurrying = False  # stopped by its user: nothing more is posted one by one
         self._dropped = 0
-        self._ended: str | None = None  # why the room ended, for the one closing line
+        self._ended: StatusEvent | None = None  # the room's end notice, for the closing line
         self._bucket = TokenBucket(rate, burst)
         self._queue: asyncio.Queue[RoomEvent | None] = asyncio.Queue()
         self._placed: dict[int, Placed] = {}
@@ -252,11 +252,11 @@ class ChannelAdapter(ABC):
             self._dropped += 1
             self._record(DeliveryEvent(event.run_id, event.id, self.name, "dropped", time.time()))
         elif isinstance(event, StatusEvent) and event.kind == "finished":
-            self._ended = event.data.get("reason", "finished")
+            self._ended = event
 
     async def _closing_line(self, deadline: float) -> None:
         """One short line instead of the dropped backlog, if the platform lets us in time."""
-        text = f"session ended · {self._ended or 'stopped'}"
+        text = notice_for(self._ended) if self._ended else "session ended · stopped"
         if self._dropped:
             text += f" · {self._dropped} {'reply' if self._dropped == 1 else 'replies'} not delivered"
         try:
