@@ -75,7 +75,7 @@ def rules_vote(persona: Persona, motion: Appraisal, said: tuple[str, ...] = (),
         elif unanswered:
             reason = "my question was not answered."
         elif heard is not None:
-            reason = f"{heard.name} is right: it means {heard.reason}."
+            reason = _sides_with(heard)
         else:
             reason = f"{at_stake or 'what I heard'} does not persuade me."
     elif score >= FOR_AT:
@@ -84,9 +84,10 @@ def rules_vote(persona: Persona, motion: Appraisal, said: tuple[str, ...] = (),
                   else "it is sound, and I heard nothing against it.")
     else:
         choice = "abstain"
-        reason = (f"it touches {at_stake}, but I am not persuaded either way." if at_stake
-                  else f"{heard.name} raised {heard.reason}; I am not persuaded either way."
-                  if heard else "I have not heard enough to decide either way.")
+        if at_stake:
+            reason = f"it touches {at_stake}, but I am not persuaded either way."
+        else:
+            reason = _paused_by(heard) if heard else "I have not heard enough to decide either way."
     return _vote(choice, reason)
 
 
@@ -96,10 +97,17 @@ def _no_stake_vote(against: list[Stand], support: list[Stand]) -> Vote:
     it, carry them."""
     if not against:
         return _vote("for", "routine business; it touches none of my concerns.")
-    heard = against[0]
     if len(against) >= 2 and len(against) >= len(support):
-        return _vote("against", f"{heard.name} is right: it means {heard.reason}.")
-    return _vote("abstain", f"{heard.name} raised {heard.reason}; I am not persuaded either way.")
+        return _vote("against", _sides_with(against[0]))
+    return _vote("abstain", _paused_by(against[0]))
+
+
+def _sides_with(objector: Stand) -> str:
+    return f"{objector.name} is right: it means {objector.reason}."
+
+
+def _paused_by(objector: Stand) -> str:
+    return f"{objector.name} raised {objector.reason}; I am not persuaded either way."
 
 
 def _vote(choice: VoteChoice, reason: str) -> Vote:
