@@ -10,6 +10,7 @@ carries. The reason always names the concern or value at stake, theirs or the ob
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from html import escape
 
@@ -104,6 +105,19 @@ def _no_stake_vote(against: list[Stand], support: list[Stand]) -> Vote:
 
 def _sides_with(objector: Stand) -> str:
     return f"{objector.name} is right: it means {objector.reason}."
+
+
+_SIDED = re.compile(r"^(?P<who>.+?) is right: (?P<what>it means .+)$")  # read back: _sides_with
+
+
+def whose_objection(name: str, reason: str) -> tuple[str, str]:
+    """An objection and who raised it: a vote that sides with another member's objection
+    ("Priya Raman is right: it means …") is that member's, not a second one."""
+    sided = _SIDED.match(reason)
+    if sided is None:
+        return name, reason
+    what = sided["what"]
+    return sided["who"], what[0].upper() + what[1:]
 
 
 def _paused_by(objector: Stand) -> str:

@@ -289,9 +289,9 @@ def test_run_options_are_checked_together(board, tmp_path):
 
 
 def test_a_vote_that_sides_with_an_objection_is_that_members_objection():
-    from bot.scenarios.meeting.minutes import _whose
+    from agents.vote import whose_objection
 
-    assert _whose("Helen Park", "Priya Raman is right: it means burning cash.") == (
+    assert whose_objection("Helen Park", "Priya Raman is right: it means burning cash.") == (
         "Priya Raman", "It means burning cash.")
-    assert _whose("Tom Becker", "It means a big TV ad campaign.") == (
+    assert whose_objection("Tom Becker", "It means a big TV ad campaign.") == (
         "Tom Becker", "It means a big TV ad campaign.")

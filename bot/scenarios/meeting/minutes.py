@@ -3,14 +3,13 @@ each item, the objections, the decision with its tally, and action items with ow
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
 
 from agents.decisions import Vote
 from agents.sanitize import first_sentences
 from agents.tone import stance
-from agents.vote import LABEL
+from agents.vote import LABEL, whose_objection
 from bot.scenarios.meeting.agenda import Agenda, AgendaItem
 
 
@@ -33,16 +32,6 @@ class ItemRecord:
     cut_off: list[str] = field(default_factory=list)
     votes: dict[str, Vote] = field(default_factory=dict)  # member name → vote
     result: str | None = None
-
-
-def _whose(name: str, reason: str) -> tuple[str, str]:
-    """An objection and who raised it: a vote that sides with another member's objection
-    ("Priya Raman is right: it means …") is that member's, not a second one."""
-    sided = re.match(r"^(?P<who>.+?) is right: (?P<what>it means .+)$", reason)
-    if sided is None:
-        return name, reason
-    what = sided["what"]
-    return sided["who"], what[0].upper() + what[1:]
 
 
 def _quote(text: str, limit: int = 160) -> str:
@@ -107,7 +96,7 @@ def render_minutes(
             for text in said
             if stance(text) < 0 and names.get(pid, pid) not in backers
         ]
-        against = [_whose(name, v.reason) for name, v in record.votes.items()
+        against = [whose_objection(name, v.reason) for name, v in record.votes.items()
                    if v.vote == "against" and v.reason]
         objections += [(name, reason) for name, reason in dict.fromkeys(against)
                        if all(name != n for n, _ in objections)]
